@@ -1,0 +1,27 @@
+"""metaads' configuration keys and their defaults (applied with ``setdefault`` in ``init_app``)."""
+
+from __future__ import annotations
+
+import typing as t
+
+#: The OAuth scopes metaads adds to the socials Facebook login: the seed's five, plus what lead
+#: webhooks need to list pages, read them and subscribe the app to their leadgen field.
+SCOPES = (
+    "ads_read",
+    "ads_management",
+    "leads_retrieval",
+    "pages_manage_ads",
+    "business_management",
+    "pages_show_list",
+    "pages_read_engagement",
+    "pages_manage_metadata",
+)
+
+DEFAULTS: dict[str, t.Any] = {
+    #: Where the admin routes live (the seed's paths).
+    "METAADS_URL_PREFIX": "/admin/meta-ads",
+    #: The template metaads' pages extend: the host's layout.
+    "METAADS_BASE_TEMPLATE": "base.html",
+    #: Page size of admin lists when the client gives none.
+    "METAADS_PAGE_SIZE": 50,
+}

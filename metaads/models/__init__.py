@@ -1,0 +1,19 @@
+"""metaads' tables: the seed's ads and leads models plus what the lead path needs."""
+
+from metaads.models.ads import Ad, AdAccount, AdCampaign, AdSet
+from metaads.models.activity import LeadActivity
+from metaads.models.inbox import WebhookInbox
+from metaads.models.leads import Lead, LeadForm
+from metaads.models.sync import SyncRun
+
+__all__ = [
+    "Ad",
+    "AdAccount",
+    "AdCampaign",
+    "AdSet",
+    "Lead",
+    "LeadActivity",
+    "LeadForm",
+    "SyncRun",
+    "WebhookInbox",
+]

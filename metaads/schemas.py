@@ -1,0 +1,100 @@
+"""JSON shapes of metaads' models: the seed's field names, money as integer minor units with the
+currency beside it, times as ISO 8601 UTC, Meta ids as strings."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+
+class _Base(Schema):
+    id = fields.Integer(dump_only=True)
+    metadata = fields.Dict(attribute="metadata_", allow_none=True)
+    created_at = fields.AwareDateTime(dump_only=True)
+    updated_at = fields.AwareDateTime(dump_only=True)
+
+
+class _Performance(Schema):
+    impressions = fields.Integer()
+    clicks = fields.Integer()
+    spend = fields.Integer()
+    leads = fields.Integer()
+
+
+class AdAccountSchema(_Base):
+    meta_account_id = fields.String()
+    name = fields.String()
+    currency = fields.String()
+    timezone = fields.String(allow_none=True)
+    business_name = fields.String(allow_none=True)
+    status = fields.String()
+    account_status = fields.Integer(allow_none=True)
+    amount_spent = fields.Integer()
+    spend_cap = fields.Integer(allow_none=True)
+    balance = fields.Integer(allow_none=True)
+    last_synced_at = fields.AwareDateTime(allow_none=True)
+    sync_status = fields.String()
+    platform_id = fields.Integer(allow_none=True)
+
+
+class AdCampaignSchema(_Base, _Performance):
+    meta_campaign_id = fields.String()
+    name = fields.String()
+    objective = fields.String(allow_none=True)
+    status = fields.String()
+    effective_status = fields.String(allow_none=True)
+    buying_type = fields.String()
+    daily_budget = fields.Integer(allow_none=True)
+    lifetime_budget = fields.Integer(allow_none=True)
+    budget_remaining = fields.Integer(allow_none=True)
+    currency = fields.Function(lambda c: c.ad_account.currency if c.ad_account else None)
+    start_time = fields.AwareDateTime(allow_none=True)
+    stop_time = fields.AwareDateTime(allow_none=True)
+    last_synced_at = fields.AwareDateTime(allow_none=True)
+    ad_account_id = fields.Integer()
+
+
+class LeadFormSchema(_Base):
+    meta_form_id = fields.String()
+    name = fields.String()
+    status = fields.String()
+    locale = fields.String(allow_none=True)
+    questions = fields.List(fields.Dict(), allow_none=True)
+    privacy_policy_url = fields.String(allow_none=True)
+    thank_you_page_url = fields.String(allow_none=True)
+    leads_count = fields.Integer()
+    page_id = fields.String()
+    ad_account_id = fields.Integer(allow_none=True)
+    last_lead_at = fields.AwareDateTime(allow_none=True)
+    last_synced_at = fields.AwareDateTime(allow_none=True)
+
+
+class LeadSchema(_Base):
+    meta_lead_id = fields.String()
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    full_name = fields.String(allow_none=True)
+    first_name = fields.String(allow_none=True)
+    last_name = fields.String(allow_none=True)
+    field_data = fields.List(fields.Dict(), allow_none=True)
+    custom_disclaimer_responses = fields.List(fields.Dict(), allow_none=True)
+    ad_id = fields.String(allow_none=True)
+    ad_name = fields.String(allow_none=True)
+    adset_id = fields.String(allow_none=True)
+    adset_name = fields.String(allow_none=True)
+    campaign_id = fields.String(allow_none=True)
+    campaign_name = fields.String(allow_none=True)
+    form_id = fields.String(allow_none=True)
+    page_id = fields.String(allow_none=True)
+    is_organic = fields.Boolean(allow_none=True)
+    platform = fields.String(attribute="meta_platform", allow_none=True)
+    created_time = fields.AwareDateTime()
+    status = fields.String()
+    notes = fields.String(allow_none=True)
+    assigned_to = fields.String(allow_none=True)
+    contacted_at = fields.AwareDateTime(allow_none=True)
+    converted_at = fields.AwareDateTime(allow_none=True)
+    source = fields.String()
+    lead_form_id = fields.Integer(allow_none=True)
+    platform_id = fields.Integer(allow_none=True)
+    person_id = fields.Integer(allow_none=True)
+    erased_at = fields.AwareDateTime(allow_none=True)

@@ -1,0 +1,73 @@
+"""The host platform's core: the one app factory, shared extensions, jobs, HTTP conventions."""
+
+from __future__ import annotations
+
+import typing as t
+from pathlib import Path
+
+from flask import Flask
+
+from plugins.core import crypto, http, jobs, migrations, security, settings
+from plugins.core.extensions import csrf, db, login_manager, migrate
+from plugins.core.registry import PlatformState, load_plugins, platform_state
+
+ROOT = Path(__file__).resolve().parents[2]
+
+__all__ = ["create_app", "db", "platform_state"]
+
+
+def create_app(config: t.Mapping[str, t.Any] | None = None) -> Flask:
+    """Build the platform. Every process uses this: web, CLI, workers, tests.
+
+    Configuration comes from the defaults, then ``FLASK_*`` and design.md's environment variables,
+    then ``config`` (tests pass their settings here).
+    """
+    app = Flask(
+        "plugins.core",
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(Path(__file__).parent / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_mapping(settings.defaults(app.instance_path))
+    app.config.from_prefixed_env()
+    app.config.update(settings.from_environ())
+    if config:
+        app.config.update(config)
+    settings.apply_mode_defaults(app.config, debug=app.debug, testing=app.testing)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    app.extensions["platform"] = PlatformState()
+    _init_extensions(app)
+    load_plugins(app, app.config["PLATFORM_PLUGINS"])
+
+    from metaads import MetaAds
+
+    MetaAds(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    import plugins.core.failures  # noqa: F401  (the table must be known to migrations)
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(ROOT / "migrations"),
+        render_as_batch=True,  # SQLite alters tables by copying them
+        compare_type=migrations.compare_type,
+        render_item=migrations.render_item,
+    )
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    crypto.init_app(app)
+    jobs.init_app(app)
+    http.init_app(app)
+    security.init_app(app)
+    app.context_processor(_layout_context)
+
+
+def _layout_context() -> dict[str, t.Any]:
+    state = platform_state()
+    banners = [banner for provider in state.banners if (banner := provider()) is not None]
+    return {"admin_menu": state.admin_menu, "banners": banners}

@@ -1,0 +1,54 @@
+"""Persons: a minimal list and detail, as pages and JSON."""
+
+from __future__ import annotations
+
+import typing as t
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, request
+
+from plugins.accounts import require_admin
+from plugins.core.extensions import db
+from plugins.core.pages import paging_args, respond
+from plugins.persons.models import Person
+
+bp = Blueprint("persons", __name__, url_prefix="/admin/persons", template_folder="templates")
+bp.before_request(require_admin)
+
+
+def person_json(person: Person) -> dict[str, t.Any]:
+    return {
+        "id": person.id,
+        "full_name": person.full_name,
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "email": person.email,
+        "phone": person.phone,
+        "source": person.source,
+        "created_at": person.created_at.isoformat(),
+        "updated_at": person.updated_at.isoformat(),
+    }
+
+
+@bp.get("/")
+def index() -> t.Any:
+    limit, offset = paging_args()
+    query = sa.select(Person)
+    search = (request.args.get("q") or "").strip().lower()
+    if search:
+        pattern = f"%{search}%"
+        query = query.where(sa.or_(sa.func.lower(Person.full_name).like(pattern), Person.email.like(pattern), Person.phone.like(pattern)))
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    persons = db.session.execute(query.order_by(Person.id.desc()).limit(limit).offset(offset)).scalars().all()
+    return respond(
+        "persons/index.html",
+        {"persons": [person_json(p) for p in persons], "count": count, "limit": limit, "offset": offset},
+        persons=persons,
+        search=search,
+    )
+
+
+@bp.get("/<int:person_id>")
+def detail(person_id: int) -> t.Any:
+    person = db.session.get(Person, person_id) or abort(404, description="No such person.")
+    return respond("persons/detail.html", {"person": person_json(person)}, person=person)

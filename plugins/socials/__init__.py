@@ -1,0 +1,40 @@
+"""socials: the SocialPlatform connection (Facebook OAuth tokens, pages) and its extension points."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Flask, url_for
+from flask_login import current_user
+
+from plugins.core.extensions import db
+from plugins.core.registry import platform_state
+from plugins.socials.models import PlatformStatus, SocialPage, SocialPlatform
+from plugins.socials.registry import SocialsState, socials_state
+from plugins.socials.views import bp
+
+__all__ = ["SocialPage", "SocialPlatform", "init_app", "socials_state"]
+
+
+def reauth_banner() -> dict[str, str] | None:
+    """Shown on every admin page while a connection's token is dead."""
+    if not current_user.is_authenticated:
+        return None
+    broken = db.session.execute(
+        sa.select(SocialPlatform.name).where(SocialPlatform.status == PlatformStatus.NEEDS_REAUTH).limit(1)
+    ).scalar_one_or_none()
+    if broken is None:
+        return None
+    return {
+        "level": "error",
+        "message": f"The connection “{broken}” lost access to Facebook. Leads wait safely until you reconnect.",
+        "action_url": url_for("socials.connections"),
+        "action_label": "Reconnect",
+    }
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["socials"] = SocialsState()
+    app.register_blueprint(bp)
+    state = platform_state(app)
+    state.add_menu_item("Connections", "socials.connections", order=50)
+    state.banners.append(reauth_banner)

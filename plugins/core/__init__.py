@@ -28,12 +28,12 @@ def create_app(config: t.Mapping[str, t.Any] | None = None) -> Flask:
         static_folder=str(Path(__file__).parent / "static"),
         instance_path=str(ROOT / "instance"),
     )
+    explicit = settings.overrides(config)
+    relaxed = bool(explicit.get("DEBUG", app.debug) or explicit.get("TESTING"))
     app.config.from_mapping(settings.defaults(app.instance_path))
-    app.config.from_prefixed_env()
-    app.config.update(settings.from_environ())
-    if config:
-        app.config.update(config)
-    settings.apply_mode_defaults(app.config, debug=app.debug, testing=app.testing)
+    app.config.update(settings.mode_defaults(relaxed=relaxed))
+    app.config.update(explicit)
+    settings.check(app.config, relaxed=relaxed)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     app.extensions["platform"] = PlatformState()
@@ -65,6 +65,9 @@ def _init_extensions(app: Flask) -> None:
     http.init_app(app)
     security.init_app(app)
     app.context_processor(_layout_context)
+    from plugins.core.views import bp
+
+    app.register_blueprint(bp)
 
 
 def _layout_context() -> dict[str, t.Any]:

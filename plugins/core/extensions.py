@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import typing as t
+
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -15,10 +17,10 @@ class TokenAwareCSRFProtect(CSRFProtect):
     """CSRF protects cookie sessions. A request with a bearer token is judged by that token alone
     (the session is ignored), and browsers never add that header cross-site: no CSRF token needed."""
 
-    def protect(self) -> None:
+    def protect(self, *args: t.Any, **kwargs: t.Any) -> None:
         if has_bearer_header():
             return None
-        return super().protect()  # type: ignore[no-any-return]
+        return super().protect(*args, **kwargs)  # type: ignore[no-any-return]
 
 
 db = SQLAlchemy(model_class=Base)

@@ -9,6 +9,8 @@ import os
 import typing as t
 from pathlib import Path
 
+from flask import Config
+
 #: The development secret. The factory refuses it unless the app runs in debug or testing mode.
 DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production"
 
@@ -73,16 +75,28 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def apply_mode_defaults(config: t.MutableMapping[str, t.Any], *, debug: bool, testing: bool) -> None:
-    """Secure cookies in production; plain-HTTP cookies only where a developer runs locally."""
-    relaxed = debug or testing
+def overrides(config: t.Mapping[str, t.Any] | None) -> dict[str, t.Any]:
+    """Everything set explicitly: ``FLASK_*`` variables, design.md's variables, then ``config``."""
+    prefixed = Config(".")
+    prefixed.from_prefixed_env()
+    return {**prefixed, **from_environ(), **(config or {})}
+
+
+def mode_defaults(*, relaxed: bool) -> dict[str, t.Any]:
+    """Secure cookies in production; plain-HTTP cookies only where a developer runs locally
+    (debug) or in tests. Explicit settings override these (e.g. a plain-HTTP intranet)."""
+    return {
+        "SESSION_COOKIE_SECURE": not relaxed,
+        # The __Host- prefix makes browsers refuse the cookie unless Secure, host-only and Path=/.
+        "SESSION_COOKIE_NAME": "metaads_session" if relaxed else "__Host-session",
+    }
+
+
+def check(config: t.MutableMapping[str, t.Any], *, relaxed: bool) -> None:
     if config["SECRET_KEY"] == DEV_SECRET_KEY and not relaxed:
         raise RuntimeError(
             "SECRET_KEY is the development value. Set the SECRET_KEY environment variable, "
             "or run in debug mode (flask --app wsgi --debug ...) for local use."
         )
-    config.setdefault("SESSION_COOKIE_SECURE", not relaxed)
-    # The __Host- prefix makes browsers refuse the cookie unless it is Secure, host-only, Path=/.
-    config.setdefault("SESSION_COOKIE_NAME", "metaads_session" if relaxed else "__Host-session")
     if config["JOBS_MODE"] is None:
         config["JOBS_MODE"] = "rq" if config["REDIS_URL"] else "thread"

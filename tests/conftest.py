@@ -7,6 +7,7 @@ Every test that uses ``app`` runs once per backend in ``--db`` (default: both). 
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import os
 import typing as t
@@ -37,6 +38,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgres_only: needs PostgreSQL features; runs on PostgreSQL only")
     config.addinivalue_line("markers", "browser: drives headless Chromium")
+    config.addinivalue_line("markers", "jobs_mode(mode): run the app fixture with this JOBS_MODE")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -104,15 +106,24 @@ def config_overrides() -> dict[str, t.Any]:
     return {}
 
 
-@pytest.fixture
-def app(database_url: str, config_overrides: dict[str, t.Any]) -> t.Iterator[Flask]:
-    app = create_app(base_config(database_url, **config_overrides))
+@contextlib.contextmanager
+def running_app(database_url: str, **overrides: t.Any) -> t.Iterator[Flask]:
+    """An app with its context pushed; afterwards every table is emptied."""
+    app = create_app(base_config(database_url, **overrides))
     app.test_client_class = IsolatedClient
     with app.app_context():
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            empty_all_tables()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url: str, config_overrides: dict[str, t.Any]) -> t.Iterator[Flask]:
+    with running_app(database_url, **config_overrides) as app:
         yield app
-        db.session.remove()
-        empty_all_tables()
-        db.engine.dispose()
 
 
 def empty_all_tables() -> None:

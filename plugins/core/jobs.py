@@ -207,9 +207,16 @@ def _app_job_class(app: Flask) -> type[Job]:
     key = id(app)
     if key not in _job_classes:
 
+        parent_pid = os.getpid()
+
         class AppJob(Job):
             def perform(self) -> t.Any:
                 with app.app_context():
+                    if os.getpid() != parent_pid:
+                        # A forked work horse must not use the parent's pooled connections.
+                        from plugins.core.extensions import db
+
+                        db.engine.dispose(close=False)
                     return super().perform()
 
         _job_classes[key] = AppJob

@@ -1,2 +1,3 @@
 from plugins.core import create_app
+
 app = create_app()

@@ -1,7 +1,7 @@
 """metaads' tables: the seed's ads and leads models plus what the lead path needs."""
 
-from metaads.models.ads import Ad, AdAccount, AdCampaign, AdSet
 from metaads.models.activity import LeadActivity
+from metaads.models.ads import Ad, AdAccount, AdCampaign, AdSet
 from metaads.models.inbox import WebhookInbox
 from metaads.models.leads import Lead, LeadForm
 from metaads.models.sync import SyncRun

@@ -5,31 +5,26 @@ from __future__ import annotations
 import enum
 
 
-class StrEnum(str, enum.Enum):
-    def __str__(self) -> str:
-        return str(self.value)
-
-
-class AccountStatus(StrEnum):
+class AccountStatus(enum.StrEnum):
     ACTIVE = "active"
     DISABLED = "disabled"
     PENDING = "pending"
 
 
-class SyncStatus(StrEnum):
+class SyncStatus(enum.StrEnum):
     SYNCED = "synced"
     SYNCING = "syncing"
     ERROR = "error"
 
 
-class DeliveryStatus(StrEnum):
+class DeliveryStatus(enum.StrEnum):
     ACTIVE = "ACTIVE"
     PAUSED = "PAUSED"
     DELETED = "DELETED"
     ARCHIVED = "ARCHIVED"
 
 
-class Objective(StrEnum):
+class Objective(enum.StrEnum):
     AWARENESS = "OUTCOME_AWARENESS"
     ENGAGEMENT = "OUTCOME_ENGAGEMENT"
     LEADS = "OUTCOME_LEADS"
@@ -38,24 +33,24 @@ class Objective(StrEnum):
     APP_PROMOTION = "OUTCOME_APP_PROMOTION"
 
 
-class BuyingType(StrEnum):
+class BuyingType(enum.StrEnum):
     AUCTION = "AUCTION"
     RESERVED = "RESERVED"
 
 
-class BillingEvent(StrEnum):
+class BillingEvent(enum.StrEnum):
     IMPRESSIONS = "IMPRESSIONS"
     LINK_CLICKS = "LINK_CLICKS"
     APP_INSTALLS = "APP_INSTALLS"
 
 
-class FormStatus(StrEnum):
+class FormStatus(enum.StrEnum):
     ACTIVE = "ACTIVE"
     ARCHIVED = "ARCHIVED"
     DELETED = "DELETED"
 
 
-class LeadStatus(StrEnum):
+class LeadStatus(enum.StrEnum):
     NEW = "new"
     CONTACTED = "contacted"
     QUALIFIED = "qualified"
@@ -64,14 +59,14 @@ class LeadStatus(StrEnum):
     ARCHIVED = "archived"
 
 
-class LeadSource(StrEnum):
+class LeadSource(enum.StrEnum):
     WEBHOOK = "webhook"
     RECONCILER = "reconciler"
     BACKFILL = "backfill"
     MANUAL = "manual"
 
 
-class InboxStatus(StrEnum):
+class InboxStatus(enum.StrEnum):
     PENDING = "pending"  # committed, not yet handed to a worker
     ENQUEUED = "enqueued"  # handed to a worker
     PROCESSED = "processed"  # the lead is stored
@@ -81,7 +76,7 @@ class InboxStatus(StrEnum):
     INVALID = "invalid"  # signed but malformed; kept for inspection
 
 
-class SyncRunStatus(StrEnum):
+class SyncRunStatus(enum.StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     PARTIAL = "partial"

@@ -57,7 +57,11 @@ def list_tokens_command(email: str) -> None:
 @click.argument("hint")
 def revoke_token_command(hint: str) -> None:
     """Revoke the token whose first characters are HINT (as list-tokens shows them)."""
-    rows = db.session.execute(db.select(ApiToken).where(ApiToken.hint.startswith(hint), ApiToken.revoked_at.is_(None))).scalars().all()
+    rows = (
+        db.session.execute(db.select(ApiToken).where(ApiToken.hint.startswith(hint), ApiToken.revoked_at.is_(None)))
+        .scalars()
+        .all()
+    )
     if len(rows) != 1:
         raise click.UsageError(f"{len(rows)} active tokens match {hint!r}; give more characters")
     rows[0].revoked_at = utcnow()

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from plugins.core.extensions import db
 from plugins.core.models import BigIntPK, Timestamps, utcnow
 
-TOKEN_PREFIX = "mat_"
+TOKEN_PREFIX = "mat_"  # noqa: S105 (a prefix that makes leaked tokens easy to recognise, not a secret)
 
 
 class User(UserMixin, Timestamps, db.Model):  # type: ignore[name-defined,misc]

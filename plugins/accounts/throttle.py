@@ -20,8 +20,10 @@ from plugins.core.models import utcnow
 def is_throttled(email: str, ip: str) -> bool:
     config = current_app.config
     since = utcnow() - dt.timedelta(seconds=config["ACCOUNTS_LOGIN_WINDOW"])
-    failures = sa.select(sa.func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.succeeded.is_(False), LoginAttempt.attempted_at >= since
+    failures = (
+        sa.select(sa.func.count())
+        .select_from(LoginAttempt)
+        .where(LoginAttempt.succeeded.is_(False), LoginAttempt.attempted_at >= since)
     )
     by_email = db.session.scalar(failures.where(LoginAttempt.email == email)) or 0
     by_ip = db.session.scalar(failures.where(LoginAttempt.ip == ip)) or 0

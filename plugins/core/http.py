@@ -36,9 +36,7 @@ def wants_json() -> bool:
     if request.is_json and request.method != "GET":
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json" and (
-        request.accept_mimetypes["application/json"] > request.accept_mimetypes["text/html"]
-    )
+    return best == "application/json" and (request.accept_mimetypes["application/json"] > request.accept_mimetypes["text/html"])
 
 
 class APIError(HTTPException):
@@ -51,7 +49,9 @@ class APIError(HTTPException):
         self.details = details or {}
 
 
-def error_body(status: int, message: str, *, code: str | None = None, details: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
+def error_body(
+    status: int, message: str, *, code: str | None = None, details: dict[str, t.Any] | None = None
+) -> dict[str, t.Any]:
     return {"error": {"code": code or ERROR_CODES.get(status, "error"), "message": message, "details": details or {}}}
 
 
@@ -68,7 +68,7 @@ def handle_http_error(exc: HTTPException) -> Response | tuple[str, int] | HTTPEx
     details = getattr(exc, "details", None)
     if wants_json():
         response = json_error(status, message, code=code, details=details)
-        for name, value in (exc.get_headers() or []):
+        for name, value in exc.get_headers() or []:
             if name.lower() in ("allow", "retry-after", "www-authenticate"):
                 response.headers[name] = value
         return response

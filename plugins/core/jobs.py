@@ -206,7 +206,6 @@ def _app_job_class(app: Flask) -> type[Job]:
     """An RQ Job class that performs each job inside ``app``'s app context."""
     key = id(app)
     if key not in _job_classes:
-
         parent_pid = os.getpid()
 
         class AppJob(Job):

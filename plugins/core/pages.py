@@ -26,7 +26,9 @@ def paging_args() -> tuple[int, int]:
     limit = _int_arg("limit", DEFAULT_LIMIT)
     offset = _int_arg("offset", 0)
     if not 1 <= limit <= MAX_LIMIT:
-        raise APIError(400, "validation_error", f"limit must be between 1 and {MAX_LIMIT}.", {"fields": {"limit": ["out of range"]}})
+        raise APIError(
+            400, "validation_error", f"limit must be between 1 and {MAX_LIMIT}.", {"fields": {"limit": ["out of range"]}}
+        )
     if offset < 0:
         raise APIError(400, "validation_error", "offset must not be negative.", {"fields": {"offset": ["out of range"]}})
     return limit, offset
@@ -39,4 +41,6 @@ def _int_arg(name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise APIError(400, "validation_error", f"{name} must be a whole number.", {"fields": {name: ["not an integer"]}}) from None
+        raise APIError(
+            400, "validation_error", f"{name} must be a whole number.", {"fields": {name: ["not an integer"]}}
+        ) from None

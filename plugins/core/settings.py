@@ -12,7 +12,7 @@ from pathlib import Path
 from flask import Config
 
 #: The development secret. The factory refuses it unless the app runs in debug or testing mode.
-DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production"
+DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production"  # noqa: S105 (refused in production)
 
 #: Environment variable → config key, for the names design.md fixes.
 ENVIRONMENT_KEYS: dict[str, str] = {

@@ -14,7 +14,9 @@ from plugins.persons.phones import to_e164
 DEFAULT_MATCH_ON = ("email", "phone")
 
 
-def find_person(*, email: str | None = None, phone: str | None = None, match_on: t.Sequence[str] = DEFAULT_MATCH_ON) -> Person | None:
+def find_person(
+    *, email: str | None = None, phone: str | None = None, match_on: t.Sequence[str] = DEFAULT_MATCH_ON
+) -> Person | None:
     email = email.strip().lower() if email else None
     keys = {"email": email, "phone": to_e164(phone) if phone else None}
     for key in match_on:

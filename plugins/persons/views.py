@@ -37,7 +37,9 @@ def index() -> t.Any:
     search = (request.args.get("q") or "").strip().lower()
     if search:
         pattern = f"%{search}%"
-        query = query.where(sa.or_(sa.func.lower(Person.full_name).like(pattern), Person.email.like(pattern), Person.phone.like(pattern)))
+        query = query.where(
+            sa.or_(sa.func.lower(Person.full_name).like(pattern), Person.email.like(pattern), Person.phone.like(pattern))
+        )
     count = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     persons = db.session.execute(query.order_by(Person.id.desc()).limit(limit).offset(offset)).scalars().all()
     return respond(

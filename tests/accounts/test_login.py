@@ -72,7 +72,9 @@ def test_next_only_goes_to_this_site(client: FlaskClient, admin: t.Any) -> None:
     ]:
         fresh = client.application.test_client()
         token = csrf_token(fresh)
-        response = fresh.post(f"/login?next={target}", data={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD, "csrf_token": token})
+        response = fresh.post(
+            f"/login?next={target}", data={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD, "csrf_token": token}
+        )
         assert response.headers["Location"] == expected, target
 
 

@@ -94,6 +94,14 @@ def test_metaads_registers_its_scopes_with_socials() -> None:
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True})
     scopes = socials_state(app).scopes
-    for scope in ("ads_read", "ads_management", "leads_retrieval", "pages_manage_ads", "business_management",
-                  "pages_show_list", "pages_read_engagement", "pages_manage_metadata"):
+    for scope in (
+        "ads_read",
+        "ads_management",
+        "leads_retrieval",
+        "pages_manage_ads",
+        "business_management",
+        "pages_show_list",
+        "pages_read_engagement",
+        "pages_manage_metadata",
+    ):
         assert scopes.count(scope) == 1

@@ -20,7 +20,9 @@ def test_validation_errors_use_the_envelope(client: FlaskClient, api_headers: di
     assert client.get("/admin/meta-ads/leads?offset=-1", headers=api_headers).status_code == 400
 
 
-def test_not_found_is_json_for_clients_and_a_page_for_browsers(client: FlaskClient, api_headers: dict[str, str], admin_client: FlaskClient) -> None:
+def test_not_found_is_json_for_clients_and_a_page_for_browsers(
+    client: FlaskClient, api_headers: dict[str, str], admin_client: FlaskClient
+) -> None:
     response = client.get("/admin/meta-ads/leads/999", headers=api_headers)
     assert response.status_code == 404
     assert response.get_json() == {"error": {"code": "not_found", "message": "No such lead.", "details": {}}}
@@ -43,7 +45,9 @@ def test_wrong_method_is_405_json(client: FlaskClient, api_headers: dict[str, st
 
 def test_oversized_body_is_413(client: FlaskClient) -> None:
     body = b"email=" + b"x" * (1024 * 1024)
-    response = client.post("/login", data=body, headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"})
+    response = client.post(
+        "/login", data=body, headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
+    )
     assert response.status_code == 413
     assert response.get_json()["error"]["code"] == "payload_too_large"
 

@@ -91,5 +91,3 @@ def test_front_door_sends_anonymous_users_to_login(client: FlaskClient) -> None:
 def test_logout_without_a_session_is_refused(client: FlaskClient) -> None:
     response = client.post("/logout", headers={"Accept": "application/json"})
     assert response.status_code in (400, 401)
-
-

@@ -37,7 +37,7 @@ def test_matches_by_email_then_phone(app: Flask) -> None:
 
 
 def test_never_overwrites_what_a_person_has(app: Flask) -> None:
-    person, _ = find_or_create_person(email="a@example.com", full_name="Typed By Sales")
+    find_or_create_person(email="a@example.com", full_name="Typed By Sales")
     again, _ = find_or_create_person(email="a@example.com", full_name="From A Lead Form")
     assert again.full_name == "Typed By Sales"
     db.session.commit()

@@ -11,6 +11,7 @@ from plugins.core.registry import platform_state
 from plugins.socials.models import PlatformStatus, SocialPage, SocialPlatform
 from plugins.socials.registry import SocialsState, socials_state
 from plugins.socials.views import bp
+from plugins.socials.webhooks import bp as webhooks_bp
 
 __all__ = ["SocialPage", "SocialPlatform", "init_app", "socials_state"]
 
@@ -35,6 +36,7 @@ def reauth_banner() -> dict[str, str] | None:
 def init_app(app: Flask) -> None:
     app.extensions["socials"] = SocialsState()
     app.register_blueprint(bp)
+    app.register_blueprint(webhooks_bp)
     state = platform_state(app)
     state.add_menu_item("Connections", "socials.connections", order=50)
     state.banners.append(reauth_banner)

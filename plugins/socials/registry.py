@@ -19,16 +19,31 @@ BASE_SCOPES = (
     "instagram_manage_messages",
 )
 
-#: A handler gets the entry's object id (the page id), the change's ``value`` (ids as exact
-#: strings) and the entry's ``time``. It must store what it needs before returning: the endpoint
-#: answers 200 once every handler has returned.
-WebhookHandler = t.Callable[[str | None, t.Any, t.Any], None]
+
+@dataclasses.dataclass(frozen=True)
+class WebhookChange:
+    """One ``entry[].changes[]`` item. Numbers in ``value`` arrive as exact strings."""
+
+    object: str | None  # "page"
+    entry_id: str | None  # the page id
+    entry_time: t.Any  # Unix seconds when Meta sent it, as a string
+    field: str  # "leadgen", "feed", ...
+    value: t.Any
+
+
+#: A handler gets every change of its field in one delivery, and must have stored (committed)
+#: what it needs before it returns: the endpoint answers 200 once every handler has returned,
+#: and 503 if one raises a database error, so that Meta sends the delivery again.
+WebhookHandler = t.Callable[[list[WebhookChange]], None]
+#: Gets the raw body of a signed delivery that is not a webhook payload, and why.
+MalformedHandler = t.Callable[[bytes, str], None]
 
 
 @dataclasses.dataclass
 class SocialsState:
     scopes: list[str] = dataclasses.field(default_factory=lambda: list(BASE_SCOPES))
     webhook_handlers: dict[str, WebhookHandler] = dataclasses.field(default_factory=dict)
+    malformed_handlers: list[MalformedHandler] = dataclasses.field(default_factory=list)
 
     def register_scopes(self, scopes: t.Iterable[str]) -> None:
         """Add OAuth scopes to the Facebook login; order is kept, duplicates are ignored."""
@@ -41,6 +56,14 @@ class SocialsState:
         if field in self.webhook_handlers:
             raise RuntimeError(f"a handler for the webhook field {field!r} is already registered")
         self.webhook_handlers[field] = handler
+
+    def register_malformed_handler(self, handler: MalformedHandler) -> None:
+        """Called with signed deliveries that cannot be read, so they can be kept for inspection."""
+        self.malformed_handlers.append(handler)
+
+    def handle_malformed(self, body: bytes, reason: str) -> None:
+        for handler in self.malformed_handlers:
+            handler(body, reason)
 
 
 def socials_state(app: Flask | None = None) -> SocialsState:

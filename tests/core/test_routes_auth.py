@@ -15,8 +15,10 @@ PUBLIC_ENDPOINTS = {
     "static",
     "core.healthz",
     "core.index",
-    "socials.webhook",
-    "socials.webhook_leadgen",
+    "socials_webhooks.verify",
+    "socials_webhooks.receive",
+    "socials_webhooks.facebook_leadgen_verify",
+    "socials_webhooks.facebook_leadgen",
 }
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}

@@ -1,0 +1,141 @@
+"""The Facebook webhook endpoint: verification, signature check on the raw body, and dispatch of
+every ``entry[].changes[]`` item to the handler registered for its field.
+
+Meta keeps nothing it sends and retries for 36 hours, so the contract is: 200 only after every
+handler has stored what it needs; any failure to store answers 5xx, and Meta sends it again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import typing as t
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import Forbidden, ServiceUnavailable
+
+from plugins.core.extensions import csrf, db
+from plugins.core.models import utcnow
+from plugins.socials.models import SocialPage
+from plugins.socials.registry import WebhookChange, socials_state
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("socials_webhooks", __name__, url_prefix="/webhooks/social")
+
+#: How stale a page's ``last_webhook_at`` may get before a delivery refreshes it: refreshing it on
+#: every delivery would add a write to the hottest path for a value shown to the minute.
+LAST_WEBHOOK_RESOLUTION_SECONDS = 60
+
+
+@bp.get("/facebook")
+@bp.get("/facebook/leadgen", endpoint="facebook_leadgen_verify")
+def verify() -> Response:
+    """Meta's subscription check: echo ``hub.challenge`` when the verify token matches."""
+    expected = current_app.config.get("FACEBOOK_WEBHOOK_VERIFY_TOKEN") or ""
+    given = request.args.get("hub.verify_token", "")
+    challenge = request.args.get("hub.challenge", "")
+    if request.args.get("hub.mode") != "subscribe" or not expected:
+        raise Forbidden("Not a subscription request for this endpoint.")
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise Forbidden("The verify token does not match.")
+    # text/plain and digits only: the challenge is reflected, so it must never become HTML.
+    if not challenge.isdigit() or len(challenge) > 64:
+        raise Forbidden("The challenge must be a number.")
+    return Response(challenge, mimetype="text/plain")
+
+
+@bp.post("/facebook")
+@bp.post("/facebook/leadgen", endpoint="facebook_leadgen")
+@csrf.exempt
+def receive() -> tuple[Response, int]:
+    body = request.get_data(cache=False)
+    check_signature(body, request.headers.getlist("X-Hub-Signature-256"))
+    payload = parse(body)
+    changes = list(iter_changes(payload)) if payload is not None else None
+    state = socials_state()
+    try:
+        if changes is None:
+            state.handle_malformed(body, "the body is not a Facebook webhook payload")
+            return jsonify({"received": 0, "kept": "malformed"}), 200
+        dispatch(changes)
+        touch_pages({change.entry_id for change in changes if change.entry_id})
+    except sa.exc.SQLAlchemyError as exc:
+        db.session.rollback()
+        log.error("webhook not stored (%s); answering 503 so Meta retries", type(exc).__name__)
+        raise ServiceUnavailable("Not stored; send it again.") from None
+    return jsonify({"received": len(changes)}), 200
+
+
+def check_signature(body: bytes, headers: list[str]) -> None:
+    """``sha256=<lowercase hex HMAC-SHA256(app secret, raw body)>``, compared in constant time,
+    before the body is parsed at all."""
+    secret = current_app.config.get("FACEBOOK_CLIENT_SECRET")
+    if not secret:
+        log.error("FACEBOOK_CLIENT_SECRET is not set: webhooks cannot be verified")
+        raise ServiceUnavailable("Webhooks are not configured.")
+    if len(headers) != 1:
+        raise Forbidden("Exactly one X-Hub-Signature-256 header is required.")
+    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(headers[0].encode(), expected.encode()):
+        log.warning("webhook with a bad signature refused (%d bytes)", len(body))
+        raise Forbidden("The signature does not match.")
+
+
+def parse(body: bytes) -> dict[str, t.Any] | None:
+    """Numbers stay exact strings: Meta's ids may arrive as bare JSON numbers above 2**53."""
+    try:
+        payload = json.loads(body, parse_int=str, parse_float=str)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(payload, dict) or not isinstance(payload.get("entry"), list):
+        return None
+    return payload
+
+
+def iter_changes(payload: dict[str, t.Any]) -> t.Iterator[WebhookChange]:
+    object_type = payload.get("object")
+    for entry in payload["entry"]:
+        if not isinstance(entry, dict):
+            continue
+        entry_id = entry.get("id")
+        for change in entry.get("changes") or []:
+            if isinstance(change, dict) and isinstance(change.get("field"), str):
+                yield WebhookChange(
+                    object=str(object_type) if object_type is not None else None,
+                    entry_id=str(entry_id) if entry_id is not None else None,
+                    entry_time=entry.get("time"),
+                    field=change["field"],
+                    value=change.get("value"),
+                )
+
+
+def dispatch(changes: list[WebhookChange]) -> None:
+    handlers = socials_state().webhook_handlers
+    by_field: dict[str, list[WebhookChange]] = {}
+    for change in changes:
+        by_field.setdefault(change.field, []).append(change)
+    for field, field_changes in by_field.items():
+        handler = handlers.get(field)
+        if handler is None:
+            log.info("webhook field %r has no handler; %d changes ignored", field, len(field_changes))
+            continue
+        handler(field_changes)
+
+
+def touch_pages(page_ids: set[str]) -> None:
+    if not page_ids:
+        return
+    now = utcnow()
+    stale = now.timestamp() - LAST_WEBHOOK_RESOLUTION_SECONDS
+    cutoff = type(now).fromtimestamp(stale, tz=now.tzinfo)
+    db.session.execute(
+        sa.update(SocialPage)
+        .where(SocialPage.page_id.in_(page_ids))
+        .where(sa.or_(SocialPage.last_webhook_at.is_(None), SocialPage.last_webhook_at < cutoff))
+        .values(last_webhook_at=now)
+    )
+    db.session.commit()

@@ -32,7 +32,7 @@ def sign(body: bytes, secret: str = SECRET) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def post(client: FlaskClient, body: bytes, signature: str | None | t.Literal[False] = None, url: str = URLS[0]) -> t.Any:
+def post(client: FlaskClient, body: bytes, signature: str | t.Literal[False] | None = None, url: str = URLS[0]) -> t.Any:
     """Signed correctly unless ``signature`` is given; ``False`` sends no signature header."""
     headers = {"Content-Type": "application/json"}
     if signature is not False:

@@ -1,0 +1,450 @@
+"""``MetaAdsService``: the seed's Meta Marketing API methods, in Python, on :class:`GraphClient`.
+
+Each method names the Graph fields it needs, calls the client, and loads the answer into the
+typed dataclasses of :mod:`metaads.graph.types`. Failures are :class:`GraphError` subclasses:
+Meta's own (sorted by code/subcode) and :class:`GraphResponseError` when an answer does not
+have the shape we load.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import typing as t
+from collections.abc import Iterator, Mapping, Sequence
+
+from metaads.graph import schemas
+from metaads.graph.batch import BatchRequest
+from metaads.graph.client import GraphClient
+from metaads.graph.encoding import NO_FIELDS, Fields, Params, join_fields
+from metaads.graph.errors import GraphError, GraphResponseError
+from metaads.graph.paging import Page
+from metaads.graph.times import to_unix
+from metaads.graph.types import (
+    AdAccountData,
+    AdData,
+    AdSetData,
+    CampaignData,
+    InsightsRow,
+    LeadData,
+    LeadFormData,
+    OAuthToken,
+    PageData,
+    SubscribedApp,
+    TokenInfo,
+    UserData,
+)
+
+AD_ACCOUNT_FIELDS = (
+    "id",
+    "account_id",
+    "name",
+    "currency",
+    "timezone_name",
+    "timezone_offset_hours_utc",
+    "account_status",
+    "disable_reason",
+    "amount_spent",
+    "spend_cap",
+    "balance",
+    "business_name",
+    "business{id,name}",
+)
+CAMPAIGN_FIELDS = (
+    "id",
+    "account_id",
+    "name",
+    "objective",
+    "status",
+    "configured_status",
+    "effective_status",
+    "buying_type",
+    "bid_strategy",
+    "daily_budget",
+    "lifetime_budget",
+    "budget_remaining",
+    "spend_cap",
+    "special_ad_categories",
+    "is_adset_budget_sharing_enabled",
+    "start_time",
+    "stop_time",
+    "created_time",
+    "updated_time",
+)
+AD_SET_FIELDS = (
+    "id",
+    "account_id",
+    "campaign_id",
+    "name",
+    "status",
+    "configured_status",
+    "effective_status",
+    "daily_budget",
+    "lifetime_budget",
+    "budget_remaining",
+    "bid_amount",
+    "bid_strategy",
+    "billing_event",
+    "optimization_goal",
+    "destination_type",
+    "targeting",
+    "promoted_object",
+    "start_time",
+    "end_time",
+    "created_time",
+    "updated_time",
+)
+AD_FIELDS = (
+    "id",
+    "account_id",
+    "campaign_id",
+    "adset_id",
+    "name",
+    "status",
+    "configured_status",
+    "effective_status",
+    "creative{id}",
+    "created_time",
+    "updated_time",
+)
+LEAD_FORM_FIELDS = (
+    "id",
+    "name",
+    "status",
+    "locale",
+    "questions",
+    "privacy_policy_url",
+    "follow_up_action_url",
+    "thank_you_page",
+    "leads_count",
+    "created_time",
+    "page",
+)
+#: Everything the Lead model stores (answers verbatim, ad attribution, organic/platform flags).
+LEAD_FIELDS = (
+    "id",
+    "created_time",
+    "form_id",
+    "field_data",
+    "custom_disclaimer_responses",
+    "is_organic",
+    "platform",
+    "ad_id",
+    "ad_name",
+    "adset_id",
+    "adset_name",
+    "campaign_id",
+    "campaign_name",
+)
+INSIGHTS_FIELDS = (
+    "account_id",
+    "account_currency",
+    "campaign_id",
+    "campaign_name",
+    "adset_id",
+    "adset_name",
+    "ad_id",
+    "ad_name",
+    "impressions",
+    "clicks",
+    "reach",
+    "spend",
+    "frequency",
+    "ctr",
+    "cpc",
+    "cpm",
+    "actions",
+    "cost_per_action_type",
+    "date_start",
+    "date_stop",
+)
+PAGE_FIELDS = ("id", "name", "access_token", "category", "tasks")
+SUBSCRIBED_APP_FIELDS = ("id", "name", "category", "link", "subscribed_fields")
+ME_FIELDS = ("id", "name")
+INSIGHTS_LEVELS = ("account", "campaign", "adset", "ad")
+#: Rows per page on the leads edge (Meta's default is smaller; 100 keeps calls few and pages light).
+LEADS_PAGE_SIZE = 100
+
+_T = t.TypeVar("_T")
+TimeArg = dt.datetime | int
+
+
+class MetaAdsService:
+    """The Meta Marketing API operations metaads uses (the seed's ``MetaAdsService``).
+
+    :param client: the :class:`GraphClient` every call goes through.
+    """
+
+    def __init__(self, client: GraphClient) -> None:
+        self.client = client
+
+    # -- connecting ----------------------------------------------------------------------------
+
+    def get_me(self, user_token: str) -> UserData:
+        """The user (or system user) the token belongs to."""
+        return schemas.USER.load(self.client.get("me", user_token, fields=ME_FIELDS))
+
+    def list_pages(self, user_token: str) -> list[PageData]:
+        """The Pages the user can act on, each with its Page token (``/me/accounts``, all pages)."""
+        return self._list("me/accounts", user_token, schemas.PAGE, PAGE_FIELDS)
+
+    def get_subscribed_apps(self, page_id: str, page_token: str) -> list[SubscribedApp]:
+        """The apps installed on a Page; empty when none is."""
+        return self._list(f"{page_id}/subscribed_apps", page_token, schemas.SUBSCRIBED_APP, SUBSCRIBED_APP_FIELDS)
+
+    def subscribe_page(self, page_id: str, page_token: str, fields: Sequence[str] = ("leadgen",)) -> bool:
+        """Install this app on a Page for webhook ``fields``. Meta sets the app's fields to this
+        list, so pass every field the app needs."""
+        body = self.client.post(f"{page_id}/subscribed_apps", page_token, {"subscribed_fields": join_fields(fields)})
+        return _success(body)
+
+    def debug_token(self, input_token: str) -> TokenInfo:
+        """What Meta knows about a token (validity, scopes, expiry), asked with the app token."""
+        body = self.client.get("debug_token", self.client.app_access_token(), {"input_token": input_token}, fields=NO_FIELDS)
+        return schemas.TOKEN_INFO.load(body.get("data"))
+
+    def exchange_code(self, code: str, redirect_uri: str) -> OAuthToken:
+        """Trade an OAuth dialog ``code`` for a user token (``redirect_uri`` must match the dialog's)."""
+        params = {**self.client.client_credentials(), "redirect_uri": redirect_uri, "code": code}
+        return schemas.OAUTH_TOKEN.load(self.client.get("oauth/access_token", None, params, fields=NO_FIELDS))
+
+    def exchange_long_lived(self, short_token: str) -> OAuthToken:
+        """Trade a short-lived user token for a long-lived one (~60 days)."""
+        params = {**self.client.client_credentials(), "grant_type": "fb_exchange_token", "fb_exchange_token": short_token}
+        return schemas.OAUTH_TOKEN.load(self.client.get("oauth/access_token", None, params, fields=NO_FIELDS))
+
+    # -- ad accounts -------------------------------------------------------------------------
+
+    def list_ad_accounts(self, user_token: str) -> list[AdAccountData]:
+        """The ad accounts the user or system user is assigned to."""
+        return self._list("me/adaccounts", user_token, schemas.AD_ACCOUNT, AD_ACCOUNT_FIELDS)
+
+    def get_ad_account(self, account_id: str, token: str) -> AdAccountData:
+        return schemas.AD_ACCOUNT.load(self.client.get(act(account_id), token, fields=AD_ACCOUNT_FIELDS))
+
+    # -- campaigns ---------------------------------------------------------------------------
+
+    def list_campaigns(self, account_id: str, token: str, *, effective_status: Sequence[str] | None = None) -> list[CampaignData]:
+        """An account's campaigns. Meta hides ARCHIVED ones unless ``effective_status`` asks for them."""
+        params = {"effective_status": list(effective_status) if effective_status else None}
+        return self._list(f"{act(account_id)}/campaigns", token, schemas.CAMPAIGN, CAMPAIGN_FIELDS, params)
+
+    def get_campaign(self, campaign_id: str, token: str) -> CampaignData:
+        return schemas.CAMPAIGN.load(self.client.get(campaign_id, token, fields=CAMPAIGN_FIELDS))
+
+    def create_campaign(self, account_id: str, data: Params, token: str) -> CampaignData:
+        """Create a campaign (budgets in minor units). ``special_ad_categories`` defaults to ``[]``
+        and, without a campaign budget, ``is_adset_budget_sharing_enabled`` to ``false``: Meta
+        requires both (meta-graph.md §5.3)."""
+        values = dict(data)
+        values.setdefault("special_ad_categories", [])
+        if values.get("daily_budget") is None and values.get("lifetime_budget") is None:
+            values.setdefault("is_adset_budget_sharing_enabled", False)
+        created = self.client.post(f"{act(account_id)}/campaigns", token, values)
+        return self.get_campaign(_created_id(created), token)
+
+    def update_campaign(self, campaign_id: str, data: Params, token: str) -> CampaignData:
+        """Change a campaign; returns it as Meta now has it."""
+        _success(self.client.post(campaign_id, token, data))
+        return self.get_campaign(campaign_id, token)
+
+    def set_campaign_status(self, campaign_id: str, status: t.Literal["ACTIVE", "PAUSED"], token: str) -> None:
+        """Pause or resume a campaign."""
+        if status not in ("ACTIVE", "PAUSED"):
+            raise ValueError(f"status must be ACTIVE or PAUSED, not {status!r}")
+        _success(self.client.post(campaign_id, token, {"status": status}))
+
+    # -- ad sets -----------------------------------------------------------------------------
+
+    def list_ad_sets(self, campaign_id: str, token: str) -> list[AdSetData]:
+        return self._list(f"{campaign_id}/adsets", token, schemas.AD_SET, AD_SET_FIELDS)
+
+    def get_ad_set(self, ad_set_id: str, token: str) -> AdSetData:
+        return schemas.AD_SET.load(self.client.get(ad_set_id, token, fields=AD_SET_FIELDS))
+
+    def create_ad_set(self, campaign_id: str, data: Params, token: str, *, account_id: str | None = None) -> AdSetData:
+        """Create an ad set in a campaign. Meta creates ad sets on ``act_{id}/adsets`` with a
+        ``campaign_id`` (§5.4); without ``account_id`` the campaign's account is read first."""
+        account = account_id or self._account_of(campaign_id, token)
+        created = self.client.post(f"{act(account)}/adsets", token, {**data, "campaign_id": campaign_id})
+        return self.get_ad_set(_created_id(created), token)
+
+    def update_ad_set(self, ad_set_id: str, data: Params, token: str) -> AdSetData:
+        _success(self.client.post(ad_set_id, token, data))
+        return self.get_ad_set(ad_set_id, token)
+
+    # -- ads ---------------------------------------------------------------------------------
+
+    def list_ads(self, ad_set_id: str, token: str) -> list[AdData]:
+        return self._list(f"{ad_set_id}/ads", token, schemas.AD, AD_FIELDS)
+
+    def get_ad(self, ad_id: str, token: str) -> AdData:
+        return schemas.AD.load(self.client.get(ad_id, token, fields=AD_FIELDS))
+
+    def create_ad(self, ad_set_id: str, data: Params, token: str, *, account_id: str | None = None) -> AdData:
+        """Create an ad in an ad set (``data`` holds ``name``, ``creative``, ``status``); like ad
+        sets, ads are created on ``act_{id}/ads``."""
+        account = account_id or self._account_of(ad_set_id, token)
+        created = self.client.post(f"{act(account)}/ads", token, {**data, "adset_id": ad_set_id})
+        return self.get_ad(_created_id(created), token)
+
+    def update_ad(self, ad_id: str, data: Params, token: str) -> AdData:
+        _success(self.client.post(ad_id, token, data))
+        return self.get_ad(ad_id, token)
+
+    def _account_of(self, object_id: str, token: str) -> str:
+        account = self.client.get(object_id, token, fields=("account_id",)).get("account_id")
+        if not account:
+            raise GraphResponseError(f"Graph did not say which ad account {object_id} belongs to")
+        return str(account)
+
+    # -- lead forms and leads ----------------------------------------------------------------
+
+    def list_lead_forms(self, page_id: str, page_token: str) -> list[LeadFormData]:
+        """A Page's lead forms (needs a Page token)."""
+        return self._list(f"{page_id}/leadgen_forms", page_token, schemas.LEAD_FORM, LEAD_FORM_FIELDS)
+
+    def get_lead_form(self, form_id: str, token: str) -> LeadFormData:
+        return schemas.LEAD_FORM.load(self.client.get(form_id, token, fields=LEAD_FORM_FIELDS))
+
+    def get_lead(self, lead_id: str, token: str) -> LeadData:
+        return schemas.LEAD.load(self.client.get(lead_id, token, fields=LEAD_FIELDS))
+
+    def get_leads(
+        self, form_id: str, token: str, since: TimeArg | None = None, until: TimeArg | None = None, limit: int | None = None
+    ) -> Iterator[LeadData]:
+        """A form's leads, paging to the end (or ``limit`` leads). ``since`` is inclusive and
+        ``until`` exclusive, both on the submission time (Meta's ``time_created`` filter)."""
+        page_size = max(1, min(limit, LEADS_PAGE_SIZE)) if limit is not None else LEADS_PAGE_SIZE
+        pages = self.get_lead_pages(form_id, token, since=since, until=until, page_size=page_size)
+        # islice stops pulling (and so stops paging) as soon as it has ``limit`` leads.
+        yield from itertools.islice((lead for page in pages for lead in page.items), limit)
+
+    def get_lead_pages(
+        self,
+        form_id: str,
+        token: str,
+        *,
+        since: TimeArg | None = None,
+        until: TimeArg | None = None,
+        page_size: int = LEADS_PAGE_SIZE,
+        after: str | None = None,
+    ) -> Iterator[Page[LeadData]]:
+        """A form's leads page by page; each page's ``after`` cursor resumes a sync after it."""
+        params = {"filtering": time_created_filter(since, until) or None}
+        pages = self.client.pages(f"{form_id}/leads", token, params, fields=LEAD_FIELDS, page_size=page_size, after=after)
+        for page in pages:
+            yield page.map(schemas.LEAD.load)
+
+    def get_leads_batch(self, lead_ids: Sequence[str], token: str) -> dict[str, LeadData | GraphError]:
+        """Read many leads through the Batch API (50 per call): each id maps to its lead or to
+        the typed error of that one read (a timed-out read is a retryable transient error)."""
+        unique = list(dict.fromkeys(lead_ids))
+        requests = [BatchRequest.get(lead_id, fields=LEAD_FIELDS) for lead_id in unique]
+        results = self.client.batch(requests, token)
+        out: dict[str, LeadData | GraphError] = {}
+        for lead_id, result in zip(unique, results, strict=True):
+            if result.error is not None:
+                out[lead_id] = result.error
+                continue
+            try:
+                out[lead_id] = schemas.LEAD.load(result.body)
+            except GraphResponseError as exc:
+                out[lead_id] = exc
+        return out
+
+    def create_test_lead(self, form_id: str, page_token: str, field_data: Sequence[Mapping[str, t.Any]] | None = None) -> str:
+        """Create the form's test lead (one per form: delete the previous one first); returns its id."""
+        data = {"field_data": [dict(item) for item in field_data] if field_data else None}
+        return _created_id(self.client.post(f"{form_id}/test_leads", page_token, data))
+
+    def list_test_leads(self, form_id: str, token: str) -> list[LeadData]:
+        return self._list(f"{form_id}/test_leads", token, schemas.LEAD, LEAD_FIELDS)
+
+    def delete_lead(self, lead_id: str, token: str) -> bool:
+        return _success(self.client.delete(lead_id, token))
+
+    # -- insights ----------------------------------------------------------------------------
+
+    def get_insights(
+        self,
+        object_id: str,
+        level: t.Literal["account", "campaign", "adset", "ad"],
+        token: str,
+        date_preset: str | None = None,
+        time_range: tuple[dt.date, dt.date] | Mapping[str, str] | None = None,
+        time_increment: int | str | None = None,
+        fields: Fields | None = None,
+        breakdowns: Sequence[str] | None = None,
+        *,
+        currency: str | None = None,
+    ) -> Iterator[InsightsRow]:
+        """Insights rows of an account, campaign, ad set or ad, at ``level``, paged to the end.
+
+        ``account_currency`` is always requested: Insights ``spend`` is in major units and
+        becomes minor units with it (``currency`` is the fallback if a row lacks it).
+        """
+        if level not in INSIGHTS_LEVELS:
+            raise ValueError(f"level must be one of {INSIGHTS_LEVELS}, not {level!r}")
+        wanted = [f for f in (fields.split(",") if isinstance(fields, str) else fields or INSIGHTS_FIELDS) if f]
+        if "account_currency" not in wanted:
+            wanted.append("account_currency")
+        params: dict[str, t.Any] = {
+            "level": level,
+            "date_preset": date_preset,
+            "time_range": _time_range(time_range),
+            "time_increment": time_increment,
+            "breakdowns": ",".join(breakdowns) if breakdowns else None,
+        }
+        for row in self.client.paginate(f"{object_id}/insights", token, params, fields=wanted):
+            if currency and not row.get("account_currency"):
+                row = {**row, "account_currency": currency}
+            yield schemas.INSIGHTS_ROW.load(row)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _list(self, path: str, token: str, loader: schemas.Loader[_T], fields: Fields, params: Params | None = None) -> list[_T]:
+        return [loader.load(item) for item in self.client.paginate(path, token, params, fields=fields)]
+
+
+def act(account_id: str) -> str:
+    """``act_<id>`` from ``123`` or ``act_123``."""
+    digits = str(account_id).removeprefix("act_")
+    if not digits.isdigit():
+        raise ValueError(f"not an ad account id: {account_id!r}")
+    return f"act_{digits}"
+
+
+def time_created_filter(since: TimeArg | None, until: TimeArg | None) -> list[dict[str, t.Any]]:
+    """Meta's ``filtering`` on a lead's submission time (the filter field is ``time_created``
+    although leads return ``created_time``). ``since`` inclusive, ``until`` exclusive."""
+    rules: list[dict[str, t.Any]] = []
+    if since is not None:
+        # GREATER_THAN is the operator every client relies on; one second earlier makes it inclusive.
+        rules.append({"field": "time_created", "operator": "GREATER_THAN", "value": to_unix(since) - 1})
+    if until is not None:
+        rules.append({"field": "time_created", "operator": "LESS_THAN", "value": to_unix(until)})
+    return rules
+
+
+def _time_range(value: tuple[dt.date, dt.date] | Mapping[str, str] | None) -> dict[str, str] | None:
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        return {"since": str(value["since"]), "until": str(value["until"])}
+    since, until = value
+    return {"since": since.isoformat(), "until": until.isoformat()}
+
+
+def _created_id(body: Mapping[str, t.Any]) -> str:
+    created = body.get("id")
+    if isinstance(created, bool) or not isinstance(created, str | int) or not str(created):
+        raise GraphResponseError("Graph did not return the id of the created object")
+    return str(created)
+
+
+def _success(body: Mapping[str, t.Any]) -> bool:
+    # Meta's samples show both true and "true".
+    if body.get("success") in (True, "true"):
+        return True
+    raise GraphResponseError("Graph did not confirm the change")

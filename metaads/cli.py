@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import typing as t
+
 import click
 from flask.cli import AppGroup
 
 from plugins.core import jobs
+from plugins.core.registry import platform_state
 
 cli = AppGroup("metaads", help="Meta ads and leads: workers and operations.")
 
@@ -20,3 +23,63 @@ def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
         raise click.UsageError("REDIS_URL is not set: jobs run inside the web process, no worker is needed.")
     worker = runner.make_worker(queues or jobs.QUEUES)
     worker.work(burst=burst, with_scheduler=True)
+
+
+@cli.command("scheduler")
+def scheduler_command() -> None:
+    """Run the periodic jobs (reconciler, sweeper, token and subscription checks).
+
+    Start as many as you like: with Redis only one schedules at a time (a lock in Redis), and a
+    restarted one takes over where the last stopped.
+    """
+    from flask import current_app
+
+    from plugins.core.scheduler import run_scheduler
+
+    click.echo("Scheduling: " + ", ".join(job.name for job in platform_state().periodic_jobs))
+    run_scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+@cli.command("sync-leads")
+def sync_leads_command() -> None:
+    """Reconcile every subscribed form now, in this process, and print what it found."""
+    from metaads.capture.reconcile import reconcile_leads
+    from metaads.models import SyncRun
+    from metaads.sync.runs import start_run
+    from plugins.core.extensions import db
+
+    run = start_run("leads", trigger="cli")
+    reconcile_leads(run.id)
+    db.session.expire_all()
+    done = db.session.get(SyncRun, run.id)
+    assert done is not None
+    counts = ", ".join(f"{key} {value}" for key, value in sorted((done.counts or {}).items())) or "nothing to read"
+    click.echo(f"Sync run {done.id}: {done.status.value}; {counts}.")
+    if done.error:
+        click.echo(done.error, err=True)
+
+
+@cli.command("sandbox")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5001, show_default=True, type=int)
+def sandbox_command(host: str, port: int) -> None:
+    """Serve the local Graph emulator (Meta's API for development and tests)."""
+    from werkzeug.serving import run_simple
+
+    from metaads.sandbox import create_sandbox_app
+
+    sandbox = create_sandbox_app(sandbox_config_from(current_app_config()))
+    click.echo(f"Graph sandbox on http://{host}:{port}/ (app id {sandbox.config['APP_ID']})")
+    run_simple(host, port, sandbox, threaded=True, use_reloader=False, use_debugger=False)
+
+
+def current_app_config() -> dict[str, t.Any]:
+    from flask import current_app
+
+    return dict(current_app.config)
+
+
+def sandbox_config_from(config: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+    """The sandbox speaks for the app configured here, so the two agree on id and secret."""
+    pairs = {"APP_ID": config.get("FACEBOOK_CLIENT_ID"), "APP_SECRET": config.get("FACEBOOK_CLIENT_SECRET")}
+    return {key: value for key, value in pairs.items() if value}

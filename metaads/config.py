@@ -24,4 +24,11 @@ DEFAULTS: dict[str, t.Any] = {
     "METAADS_BASE_TEMPLATE": "base.html",
     #: Page size of admin lists when the client gives none.
     "METAADS_PAGE_SIZE": 50,
+    #: Link every new lead to a Person (found by these keys, in order, or created).
+    "METAADS_LINK_PERSONS": True,
+    "METAADS_PERSON_MATCH_ON": ("email", "phone"),
+    #: How often the reconciler reads every form's leads, and how far each pass reaches back
+    #: before the end of the last one (leads can show up in Graph a little late).
+    "METAADS_RECONCILE_INTERVAL": 600,
+    "METAADS_RECONCILE_OVERLAP": 2 * 3600,
 }

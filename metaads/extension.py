@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import typing as t
 
 from flask import Flask, current_app
 
-from metaads import config
+from metaads import config, formatting, periodic
 
 
 @dataclasses.dataclass
@@ -14,6 +15,8 @@ class MetaAdsState:
     """What metaads keeps per app, in ``app.extensions["metaads"]``."""
 
     url_prefix: str
+    #: The Graph service, built on first use (see ``metaads.meta.graph_service``).
+    service: t.Any = None
 
 
 class MetaAds:
@@ -37,13 +40,24 @@ class MetaAds:
             app.config.setdefault(key, value)
 
         import metaads.models  # noqa: F401  (tables must be known before migrations run)
+        from metaads.capture.webhook import handle_leadgen, handle_malformed
         from metaads.cli import cli
+        from metaads.meta import graph_service
+        from metaads.sync.connected import on_connected
         from metaads.views import bp, register_menu
         from plugins.socials.registry import socials_state
 
-        socials_state(app).register_scopes(config.SCOPES)
+        socials = socials_state(app)
+        socials.register_scopes(config.SCOPES)
+        socials.register_webhook_handler("leadgen", handle_leadgen)
+        socials.register_malformed_handler(handle_malformed)
+        socials.register_page_fields(["leadgen"])
+        socials.register_connected_hook(on_connected)
+        socials.graph_provider = graph_service
         app.register_blueprint(bp, url_prefix=app.config["METAADS_URL_PREFIX"])
         register_menu(app)
+        formatting.init_app(app)
+        periodic.register(app)
         app.cli.add_command(cli)
         app.extensions["metaads"] = MetaAdsState(url_prefix=app.config["METAADS_URL_PREFIX"])
 

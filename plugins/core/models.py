@@ -22,6 +22,18 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def without_nul(value: t.Any) -> t.Any:
+    """PostgreSQL text and JSONB cannot hold NUL characters: each is written out as ``\\u0000``
+    (strings, and strings inside lists and dicts), so such a value is stored, not refused."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\\u0000") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [without_nul(v) for v in value]
+    return value
+
+
 class UTCDateTime(sa.TypeDecorator[dt.datetime]):
     """Aware UTC datetimes on every backend: SQLite keeps no zone, so we attach UTC on the way out."""
 

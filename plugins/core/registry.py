@@ -23,10 +23,13 @@ class MenuItem:
 
 @dataclasses.dataclass(frozen=True)
 class PeriodicJob:
+    """A job function without arguments, run every ``interval`` by the scheduler."""
+
     name: str
     func: t.Callable[[], t.Any]
     interval: dt.timedelta
     queue: str = "metaads-low"
+    timeout: int = 600
 
 
 @dataclasses.dataclass

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 from flask import Flask, url_for
 from flask_login import current_user
 
 from plugins.core.extensions import db
-from plugins.core.registry import platform_state
+from plugins.core.registry import PeriodicJob, platform_state
+from plugins.socials.cli import cli
 from plugins.socials.models import PlatformStatus, SocialPage, SocialPlatform
 from plugins.socials.registry import SocialsState, socials_state
 from plugins.socials.views import bp
@@ -37,6 +40,14 @@ def init_app(app: Flask) -> None:
     app.extensions["socials"] = SocialsState()
     app.register_blueprint(bp)
     app.register_blueprint(webhooks_bp)
+    app.cli.add_command(cli)
     state = platform_state(app)
     state.add_menu_item("Connections", "socials.connections", order=50)
     state.banners.append(reauth_banner)
+    state.add_periodic_job(PeriodicJob("socials-check-tokens", check_tokens_on_schedule, dt.timedelta(days=1)))
+
+
+def check_tokens_on_schedule() -> dict[str, int]:
+    from plugins.socials.connect import check_tokens
+
+    return check_tokens()

@@ -39,11 +39,45 @@ WebhookHandler = t.Callable[[list[WebhookChange]], None]
 MalformedHandler = t.Callable[[bytes, str], None]
 
 
+class FacebookGraph(t.Protocol):
+    """The Graph calls connecting needs; the extension that owns the Graph client provides it
+    (metaads registers its MetaAdsService), so the platform has one Graph client, not two."""
+
+    def debug_token(self, input_token: str) -> t.Any: ...
+    def get_me(self, user_token: str) -> t.Any: ...
+    def list_pages(self, user_token: str) -> list[t.Any]: ...
+    def subscribe_page(self, page_id: str, page_token: str, fields: t.Sequence[str] = ...) -> bool: ...
+    def get_subscribed_apps(self, page_id: str, page_token: str) -> list[t.Any]: ...
+    def exchange_code(self, code: str, redirect_uri: str) -> t.Any: ...
+    def exchange_long_lived(self, short_token: str) -> t.Any: ...
+
+
+#: Called with a platform id after a connection is made or renewed (first syncs, resuming work).
+ConnectedHook = t.Callable[[int], None]
+
+
 @dataclasses.dataclass
 class SocialsState:
     scopes: list[str] = dataclasses.field(default_factory=lambda: list(BASE_SCOPES))
     webhook_handlers: dict[str, WebhookHandler] = dataclasses.field(default_factory=dict)
     malformed_handlers: list[MalformedHandler] = dataclasses.field(default_factory=list)
+    #: Webhook fields every connected page is subscribed to.
+    page_fields: list[str] = dataclasses.field(default_factory=list)
+    connected_hooks: list[ConnectedHook] = dataclasses.field(default_factory=list)
+    graph_provider: t.Callable[[], FacebookGraph] | None = None
+
+    def graph(self) -> FacebookGraph:
+        if self.graph_provider is None:
+            raise RuntimeError("No Graph client is registered with socials (MetaAds(app) registers one).")
+        return self.graph_provider()
+
+    def register_page_fields(self, fields: t.Iterable[str]) -> None:
+        for field in fields:
+            if field not in self.page_fields:
+                self.page_fields.append(field)
+
+    def register_connected_hook(self, hook: ConnectedHook) -> None:
+        self.connected_hooks.append(hook)
 
     def register_scopes(self, scopes: t.Iterable[str]) -> None:
         """Add OAuth scopes to the Facebook login; order is kept, duplicates are ignored."""

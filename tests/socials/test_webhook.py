@@ -75,12 +75,12 @@ def test_verification_refusals(client: FlaskClient, query: str) -> None:
 
 
 def test_the_documented_test_vector(app: Flask, client: FlaskClient) -> None:
+    from metaads.models import WebhookInbox
+
     app.config["FACEBOOK_CLIENT_SECRET"] = "test_app_secret"
-    seen: list[WebhookChange] = []
-    socials_state(app).register_webhook_handler("leadgen", seen.extend)
     assert post(client, CAPTURED, CAPTURED_SIGNATURE).status_code == 200
-    assert seen[0].value["leadgen_id"] == "769224190664558"
-    assert seen[0].entry_id == "102858741624226"
+    row = db.session.execute(sa.select(WebhookInbox)).scalar_one()
+    assert (row.leadgen_id, row.page_id, row.form_id) == ("769224190664558", "102858741624226", "82595106832717")
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,248 @@
+"""The processing job: claim pending inbox rows, read their leads from Graph (Batch API), store
+them, and sort every failure by Meta's error class so that each row ends in a state an admin can
+read: processed, waiting for a reconnect, gone, or failed after its retries."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import random
+
+import sqlalchemy as sa
+
+from metaads.capture.store import Stored, store_leads
+from metaads.graph.errors import (
+    GraphError,
+    GraphNotFoundError,
+    GraphPermissionError,
+    GraphRateLimitError,
+    GraphTokenError,
+    GraphTransientError,
+)
+from metaads.models import LeadActivity, WebhookInbox
+from metaads.models.enums import InboxStatus, LeadSource
+from plugins.core import jobs
+from plugins.core.extensions import db
+from plugins.core.models import utcnow
+
+log = logging.getLogger(__name__)
+
+#: Leads per Graph Batch call (Meta's limit is 50).
+BATCH_SIZE = 50
+#: A claimed row is someone's for this long; a worker that dies mid-batch gives it back then.
+LEASE = dt.timedelta(minutes=5)
+#: Meta retries a webhook for 36 hours; we keep trying a lead for longer than that.
+MAX_ATTEMPTS = 20
+ELIGIBLE = (InboxStatus.PENDING, InboxStatus.ENQUEUED)
+
+
+def enqueue_processing(inbox_ids: list[int], delay: dt.timedelta | None = None) -> None:
+    """Hand rows to a worker. Marks them enqueued only when the queue took them."""
+    jobs.enqueue(process_inbox, inbox_ids, queue="metaads-high", delay=delay)
+    db.session.execute(
+        sa.update(WebhookInbox)
+        .where(WebhookInbox.id.in_(inbox_ids), WebhookInbox.status == InboxStatus.PENDING)
+        .values(status=InboxStatus.ENQUEUED, enqueued_at=utcnow())
+    )
+    db.session.commit()
+
+
+def process_inbox(inbox_ids: list[int] | None = None) -> dict[str, int]:
+    """Process these rows (if still due) plus other due rows, up to one batch. Idempotent."""
+    rows = claim(inbox_ids or [])
+    outcome = Outcome()
+    for page_id, group in group_by_page(rows).items():
+        process_page(page_id, group, outcome)
+    db.session.commit()
+    if outcome.retry_ids:
+        schedule_retry(outcome.retry_ids, outcome.retry_wait)
+    if outcome.created:
+        from metaads.capture.followups import enqueue_followups
+
+        enqueue_followups(outcome.created)
+    return outcome.counts()
+
+
+def schedule_retry(inbox_ids: list[int], wait: float) -> None:
+    """One delayed job for every row that waits; the sweeper covers a failed enqueue."""
+    try:
+        jobs.enqueue(process_inbox, inbox_ids, queue="metaads-high", delay=dt.timedelta(seconds=wait))
+    except Exception:
+        log.warning("could not schedule the retry of %d inbox rows; the sweeper will", len(inbox_ids))
+
+
+@dataclasses.dataclass
+class Outcome:
+    created: list[int] = dataclasses.field(default_factory=list)
+    retry_ids: list[int] = dataclasses.field(default_factory=list)
+    retry_wait: float = 0.0
+    processed: int = 0
+    retrying: int = 0
+    waiting: int = 0
+    gone: int = 0
+    failed: int = 0
+
+    def counts(self) -> dict[str, int]:
+        counts = {k: v for k, v in dataclasses.asdict(self).items() if isinstance(v, int)}
+        return counts | {"created": len(self.created)}
+
+    def retry(self, row_id: int, wait: float) -> None:
+        self.retry_wait = wait if not self.retry_ids else min(self.retry_wait, wait)
+        self.retry_ids.append(row_id)
+        self.retrying += 1
+
+
+def claim(preferred: list[int]) -> list[WebhookInbox]:
+    """Lease due rows: the ones asked for first, then the oldest others, up to a batch.
+
+    On PostgreSQL ``SKIP LOCKED`` lets concurrent workers take disjoint rows.
+    """
+    now = utcnow()
+    due = sa.and_(
+        WebhookInbox.status.in_(ELIGIBLE),
+        sa.or_(WebhookInbox.next_attempt_at.is_(None), WebhookInbox.next_attempt_at <= now),
+    )
+    query = (
+        sa.select(WebhookInbox)
+        .where(due)
+        .order_by(sa.case((WebhookInbox.id.in_(preferred or [-1]), 0), else_=1), WebhookInbox.id)
+        .limit(BATCH_SIZE)
+    )
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = list(db.session.execute(query).scalars())
+    for row in rows:
+        row.status = InboxStatus.ENQUEUED
+        row.attempts += 1
+        row.next_attempt_at = now + LEASE
+    db.session.commit()
+    return rows
+
+
+def group_by_page(rows: list[WebhookInbox]) -> dict[str | None, list[WebhookInbox]]:
+    groups: dict[str | None, list[WebhookInbox]] = {}
+    for row in rows:
+        groups.setdefault(row.page_id, []).append(row)
+    return groups
+
+
+def process_page(page_id: str | None, rows: list[WebhookInbox], outcome: Outcome) -> None:
+    from metaads.meta import graph_service, page_token
+
+    access = page_token(page_id)
+    if access is None:
+        why = f"No connected Facebook page {page_id} with a usable token: connect or reconnect it; the lead waits."
+        for row in rows:
+            wait_for_reauth(row, why)
+        outcome.waiting += len(rows)
+        return
+    try:
+        results = graph_service().get_leads_batch([row.leadgen_id or "" for row in rows], access.token)
+    except GraphError as exc:
+        for row in rows:
+            settle_error(row, exc, outcome, access.platform_id, whole_call=True)
+        return
+    found = [result for result in results.values() if not isinstance(result, GraphError)]
+    stored = store_leads(
+        found, source=LeadSource.WEBHOOK, platform_id=access.platform_id, page_ids={r.leadgen_id or "": page_id for r in rows}
+    )
+    record_arrivals(stored, rows)
+    for row in rows:
+        result = results.get(row.leadgen_id or "")
+        if isinstance(result, GraphError) or result is None:
+            settle_error(row, result or GraphTransientError("Graph returned nothing for this lead"), outcome, access.platform_id)
+        else:
+            mark_processed(row, stored.ids[result.id])
+            outcome.processed += 1
+    outcome.created.extend(stored.created)
+
+
+def record_arrivals(stored: Stored, rows: list[WebhookInbox]) -> None:
+    by_lead = {row.leadgen_id: row for row in rows}
+    for meta_id, lead_id in stored.ids.items():
+        if lead_id in stored.created:
+            row = by_lead.get(meta_id)
+            details = {"source": "webhook", "deliveries": row.deliveries if row else None, "inbox_id": row.id if row else None}
+            db.session.add(LeadActivity(lead_id=lead_id, action="received", details=details))
+
+
+def mark_processed(row: WebhookInbox, lead_id: int) -> None:
+    row.status = InboxStatus.PROCESSED
+    row.lead_id = lead_id
+    row.processed_at = utcnow()
+    row.next_attempt_at = None
+    row.last_error = None
+    row.error_code = None
+
+
+def wait_for_reauth(row: WebhookInbox, why: str, code: str | None = None) -> None:
+    row.status = InboxStatus.WAITING_REAUTH
+    row.next_attempt_at = None
+    row.last_error = why
+    row.error_code = code
+
+
+def settle_error(
+    row: WebhookInbox, exc: GraphError, outcome: Outcome, platform_id: int | None, *, whole_call: bool = False
+) -> None:
+    """Sort by Meta's error class, never by HTTP status. A permission error on the whole call is
+    the token's (a scope is missing): it waits for a reconnect. On one lead it is that lead's."""
+    code = error_code(exc)
+    if isinstance(exc, GraphTokenError):
+        from metaads.meta import mark_needs_reauth
+
+        mark_needs_reauth(platform_id, exc)
+        wait_for_reauth(row, f"Facebook refused the token ({exc.reason}); reconnect to resume.", code)
+        outcome.waiting += 1
+    elif isinstance(exc, GraphPermissionError) and whole_call:
+        wait_for_reauth(row, f"The token lacks a permission Meta asks for ({exc}); reconnect and grant it.", code)
+        outcome.waiting += 1
+    elif isinstance(exc, GraphNotFoundError | GraphPermissionError):
+        row.status = InboxStatus.GONE
+        row.next_attempt_at = None
+        row.last_error = gone_reason(exc)
+        row.error_code = code
+        outcome.gone += 1
+    elif isinstance(exc, GraphRateLimitError | GraphTransientError) and row.attempts < MAX_ATTEMPTS:
+        outcome.retry(row.id, retry_later(row, exc, code))
+    else:
+        row.status = InboxStatus.FAILED
+        row.next_attempt_at = None
+        row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        row.error_code = code
+        outcome.failed += 1
+
+
+def retry_later(row: WebhookInbox, exc: GraphError, code: str | None) -> float:
+    """Back to pending, due after the wait; returns the wait in seconds."""
+    if isinstance(exc, GraphRateLimitError):
+        wait = max(exc.retry_after or 60.0, 1.0)  # Meta said how long; asking sooner only extends the block
+    else:
+        wait = backoff_seconds(row.attempts)
+    row.status = InboxStatus.PENDING
+    row.next_attempt_at = utcnow() + dt.timedelta(seconds=wait)
+    row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    row.error_code = code
+    return wait
+
+
+def backoff_seconds(attempt: int) -> float:
+    """Exponential with full jitter: 30 s, 1 min, 2 min, … capped at 6 hours."""
+    ceiling = min(30.0 * 2 ** max(attempt - 1, 0), 6 * 3600.0)
+    return random.uniform(ceiling / 2, ceiling)
+
+
+def error_code(exc: GraphError) -> str | None:
+    if exc.code is None:
+        return None
+    return f"{exc.code}/{exc.subcode}" if exc.subcode else str(exc.code)
+
+
+def gone_reason(exc: GraphError) -> str:
+    if isinstance(exc, GraphPermissionError):
+        return (
+            "Meta refused access to this lead: the page's Leads Access Manager may exclude this app, "
+            f"or a permission is missing ({exc})."
+        )[:2000]
+    return f"Meta no longer has this lead (deleted, past the 90-day retention, or not visible to this token): {exc}"[:2000]

@@ -1,0 +1,142 @@
+"""The reconciler: reads every subscribed form's leads from Graph, so a lead whose webhook never
+came still arrives. The first pass over a form backfills Meta's 90-day retention window; later
+passes start where the last one ended, minus an overlap. Progress is saved after every page, so
+a run stopped by a rate limit or a crash resumes where it stopped."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import sqlalchemy as sa
+from flask import current_app
+
+from metaads.capture.store import store_leads
+from metaads.graph.errors import GraphError, GraphRateLimitError, GraphTokenError
+from metaads.models import LeadActivity, LeadForm, SyncRun, WebhookInbox
+from metaads.models.enums import FormStatus, InboxStatus, LeadSource, SyncRunStatus
+from metaads.sync.forms import connected_pages
+from metaads.sync.runs import bump, finish_run, save_progress, start_run
+from plugins.core import jobs
+from plugins.core.extensions import db
+from plugins.core.models import utcnow
+
+log = logging.getLogger(__name__)
+
+#: How far back the first pass over a form reaches: Meta keeps leads about 90 days.
+BACKFILL_WINDOW = dt.timedelta(days=90)
+
+
+def start_reconcile(trigger: str = "manual", requested_by: int | None = None) -> int:
+    """Record a run and queue it; returns the run's id (the route answers 202 with it)."""
+    run = start_run("leads", trigger=trigger, requested_by=requested_by)
+    jobs.enqueue(reconcile_leads, run.id, queue="metaads-default", timeout=3 * 3600)
+    return run.id
+
+
+def reconcile_leads(run_id: int) -> None:
+    run = db.session.get(SyncRun, run_id)
+    if run is None or run.status != SyncRunStatus.RUNNING:
+        return
+    done = set((run.progress or {}).get("done", []))
+    errors: list[str] = []
+    for page, platform_id in connected_pages():
+        forms = (
+            db.session.execute(
+                sa.select(LeadForm)
+                .where(LeadForm.page_id == page.page_id, LeadForm.status == FormStatus.ACTIVE)
+                .order_by(LeadForm.id)
+            )
+            .scalars()
+            .all()
+        )
+        for form in forms:
+            if form.meta_form_id in done:
+                continue
+            try:
+                reconcile_form(run, form, page.access_token or "", platform_id)
+            except GraphRateLimitError as exc:
+                pause(run, exc)
+                return
+            except GraphError as exc:
+                db.session.rollback()
+                errors.append(f"form {form.meta_form_id}: {exc}")
+                if isinstance(exc, GraphTokenError):
+                    from metaads.meta import mark_needs_reauth
+
+                    mark_needs_reauth(platform_id, exc)
+                    db.session.commit()
+                continue
+            done.add(form.meta_form_id)
+            save_progress(run, done=sorted(done), form=None, cursor=None, since=None)
+    finish_run(
+        run,
+        SyncRunStatus.PARTIAL if errors and done else SyncRunStatus.FAILED if errors else SyncRunStatus.SUCCEEDED,
+        "; ".join(errors) or None,
+    )
+
+
+def reconcile_form(run: SyncRun, form: LeadForm, token: str, platform_id: int) -> None:
+    from metaads.meta import graph_service
+
+    started = utcnow()
+    backfill = form.leads_synced_until is None
+    progress = run.progress or {}
+    resuming = progress.get("form") == form.meta_form_id
+    since = (
+        dt.datetime.fromisoformat(progress["since"])
+        if resuming and progress.get("since")
+        else started - BACKFILL_WINDOW
+        if backfill
+        else form.leads_synced_until - overlap()  # type: ignore[operator]
+    )
+    after = progress.get("cursor") if resuming else None
+    source = LeadSource.BACKFILL if backfill else LeadSource.RECONCILER
+    for page in graph_service().get_lead_pages(form.meta_form_id, token, since=since, after=after):
+        store_page(run, form, page.items, source, platform_id)
+        save_progress(run, form=form.meta_form_id, cursor=page.after, since=since.isoformat())
+    form.leads_synced_until = started
+    form.last_synced_at = started
+    db.session.commit()
+
+
+def store_page(run: SyncRun, form: LeadForm, leads: list, source: LeadSource, platform_id: int) -> None:  # type: ignore[type-arg]
+    stored = store_leads(leads, source=source, platform_id=platform_id, page_ids={lead.id: form.page_id for lead in leads})
+    announced = set(
+        db.session.execute(sa.select(WebhookInbox.leadgen_id).where(WebhookInbox.leadgen_id.in_(list(stored.ids)))).scalars()
+    )
+    created_meta = {meta for meta, lead_id in stored.ids.items() if lead_id in stored.created}
+    missed = created_meta - announced
+    for meta in created_meta:
+        details = {"source": source.value, "run_id": run.id, "webhook_missed": meta in missed and source == LeadSource.RECONCILER}
+        db.session.add(LeadActivity(lead_id=stored.ids[meta], action="received", details=details))
+    # Leads whose webhook row is still waiting are done now: the worker must not read them again.
+    db.session.execute(
+        sa.update(WebhookInbox)
+        .where(WebhookInbox.leadgen_id.in_(list(announced)), WebhookInbox.status != InboxStatus.PROCESSED)
+        .values(status=InboxStatus.PROCESSED, processed_at=utcnow(), next_attempt_at=None, last_error=None)
+    )
+    counted = {"fetched": len(leads), "created": len(stored.created)}
+    if source == LeadSource.RECONCILER:
+        counted["missed_by_webhook"] = len(missed)
+    bump(run, **counted)
+    if stored.created:
+        from metaads.capture.followups import enqueue_followups
+
+        db.session.commit()
+        enqueue_followups(stored.created)
+    if missed and source == LeadSource.RECONCILER:
+        log.warning("reconciler found %d leads on form %s that no webhook announced", len(missed), form.meta_form_id)
+
+
+def pause(run: SyncRun, exc: GraphRateLimitError) -> None:
+    """Meta asked us to wait: keep the progress and continue after the wait."""
+    db.session.rollback()
+    wait = max(exc.retry_after or 60.0, 1.0)
+    bump(run, rate_limited=1)
+    save_progress(run, resume_after_seconds=wait)
+    jobs.enqueue(reconcile_leads, run.id, queue="metaads-default", delay=dt.timedelta(seconds=wait), timeout=3 * 3600)
+
+
+def overlap() -> dt.timedelta:
+    return dt.timedelta(seconds=current_app.config["METAADS_RECONCILE_OVERLAP"])

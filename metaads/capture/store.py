@@ -1,0 +1,183 @@
+"""Storing leads read from Graph: one bulk upsert on ``meta_lead_id``, whatever the path (webhook,
+reconciler, backfill), so a lead is stored exactly once however often it arrives."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import typing as t
+
+import sqlalchemy as sa
+
+from metaads.capture.answers import contact_fields
+from metaads.capture.upsert import insert_for
+from metaads.models import Lead, LeadForm
+from metaads.models.enums import LeadSource, LeadStatus
+from plugins.core.extensions import db
+from plugins.core.models import utcnow, without_nul
+
+#: Columns a later read from Graph refreshes. Never the admin's work: status, notes, assignee,
+#: person, contact/convert times stay as the admin left them.
+REFRESHED = (
+    "email",
+    "phone",
+    "full_name",
+    "first_name",
+    "last_name",
+    "field_data",
+    "custom_disclaimer_responses",
+    "ad_id",
+    "ad_name",
+    "adset_id",
+    "adset_name",
+    "campaign_id",
+    "campaign_name",
+    "form_id",
+    "is_organic",
+    "meta_platform",
+    "created_time",
+    "fetched_at",
+    "updated_at",
+    "lead_form_id",
+)
+
+
+class LeadRecord(t.Protocol):
+    """A lead as read from Graph (``metaads.graph`` parses it into this shape)."""
+
+    id: str
+    created_time: dt.datetime
+    field_data: list[dict[str, t.Any]]
+    ad_id: str | None
+    ad_name: str | None
+    adset_id: str | None
+    adset_name: str | None
+    campaign_id: str | None
+    campaign_name: str | None
+    form_id: str | None
+    is_organic: bool | None
+    platform: str | None
+    custom_disclaimer_responses: list[dict[str, t.Any]] | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Stored:
+    """What a store call did: every lead's row id, and which of them are new."""
+
+    ids: dict[str, int]  # meta_lead_id → Lead.id
+    created: list[int]
+
+
+def store_leads(
+    records: t.Sequence[LeadRecord],
+    *,
+    source: LeadSource,
+    platform_id: int | None,
+    page_ids: t.Mapping[str, str | None] | None = None,
+) -> Stored:
+    """Upsert ``records`` (the caller commits). ``page_ids`` maps lead id → page id when known."""
+    if not records:
+        return Stored({}, [])
+    unique = {record.id: record for record in records}
+    forms = ensure_forms({r.form_id for r in unique.values() if r.form_id}, page_ids or {}, unique)
+    existing = set(db.session.execute(sa.select(Lead.meta_lead_id).where(Lead.meta_lead_id.in_(list(unique)))).scalars())
+    now = utcnow()
+    rows = [lead_row(r, source, platform_id, forms, (page_ids or {}).get(r.id), now) for r in unique.values()]
+    table = Lead.__table__
+    statement = insert_for(table).values(rows)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.meta_lead_id],
+        set_={name: statement.excluded[name] for name in REFRESHED},
+        where=table.c.erased_at.is_(None),  # an erased lead stays erased
+    )
+    db.session.execute(statement)
+    ids = dict(db.session.execute(sa.select(Lead.meta_lead_id, Lead.id).where(Lead.meta_lead_id.in_(list(unique)))).all())
+    new = [unique[key] for key in unique if key not in existing and key in ids]
+    count_new_leads(forms, new)
+    return Stored(ids=ids, created=[ids[record.id] for record in new])
+
+
+def lead_row(
+    record: LeadRecord,
+    source: LeadSource,
+    platform_id: int | None,
+    forms: t.Mapping[str, int],
+    page_id: str | None,
+    now: dt.datetime,
+) -> dict[str, t.Any]:
+    contact = contact_fields(record.field_data)
+    return without_nul(
+        {
+            "meta_lead_id": record.id,
+            "email": contact.email,
+            "phone": contact.phone,
+            "full_name": contact.full_name,
+            "first_name": contact.first_name,
+            "last_name": contact.last_name,
+            "field_data": list(record.field_data or []),
+            "custom_disclaimer_responses": record.custom_disclaimer_responses,
+            "ad_id": record.ad_id,
+            "ad_name": record.ad_name,
+            "adset_id": record.adset_id,
+            "adset_name": record.adset_name,
+            "campaign_id": record.campaign_id,
+            "campaign_name": record.campaign_name,
+            "form_id": record.form_id,
+            "page_id": page_id,
+            "is_organic": record.is_organic,
+            "meta_platform": record.platform,
+            "created_time": record.created_time,
+            "status": LeadStatus.NEW.value,
+            "source": source.value,
+            "fetched_at": now,
+            "created_at": now,
+            "updated_at": now,
+            "lead_form_id": forms.get(record.form_id or ""),
+            "platform_id": platform_id,
+        }
+    )
+
+
+def ensure_forms(form_ids: set[str], page_ids: t.Mapping[str, str | None], records: t.Mapping[str, LeadRecord]) -> dict[str, int]:
+    """The LeadForm row of every form id; a form we have never seen gets a placeholder row (its
+    questions arrive with the next form sync) so no lead waits for it."""
+    if not form_ids:
+        return {}
+    known = dict(
+        db.session.execute(sa.select(LeadForm.meta_form_id, LeadForm.id).where(LeadForm.meta_form_id.in_(form_ids))).all()
+    )
+    missing = form_ids - set(known)
+    if missing:
+        page_of_form = {r.form_id: page_ids.get(r.id) for r in records.values() if r.form_id in missing}
+        now = utcnow()
+        table = LeadForm.__table__
+        values = [
+            {"meta_form_id": f, "name": f"Form {f}", "page_id": page_of_form.get(f) or "", "created_at": now, "updated_at": now}
+            for f in sorted(missing)
+        ]
+        db.session.execute(insert_for(table).values(values).on_conflict_do_nothing(index_elements=[table.c.meta_form_id]))
+        known.update(
+            db.session.execute(sa.select(LeadForm.meta_form_id, LeadForm.id).where(LeadForm.meta_form_id.in_(missing))).all()
+        )
+    return known
+
+
+def count_new_leads(forms: t.Mapping[str, int], new: t.Sequence[LeadRecord]) -> None:
+    """Keep each form's ``leads_count`` and ``last_lead_at`` current without counting its leads."""
+    per_form: dict[int, list[dt.datetime]] = {}
+    for record in new:
+        if record.form_id in forms:
+            per_form.setdefault(forms[record.form_id], []).append(record.created_time)
+    for form_id, times in per_form.items():
+        newest = max(times)
+        db.session.execute(
+            sa.update(LeadForm)
+            .where(LeadForm.id == form_id)
+            .values(
+                leads_count=LeadForm.leads_count + len(times),
+                last_lead_at=sa.case(
+                    (sa.or_(LeadForm.last_lead_at.is_(None), LeadForm.last_lead_at < newest), newest),
+                    else_=LeadForm.last_lead_at,
+                ),
+            )
+        )

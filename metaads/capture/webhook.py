@@ -1,0 +1,124 @@
+"""metaads' ``leadgen`` webhook handler: one inbox row per lead, committed before Meta gets 200.
+
+The row is both the record of what Meta sent (Meta keeps nothing and has no replay API) and the
+outbox for the processing job: if the enqueue fails (Redis down) the row stays ``pending`` and
+the sweeper enqueues it later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import typing as t
+
+import sqlalchemy as sa
+
+from metaads.capture.upsert import insert_for
+from metaads.models import WebhookInbox
+from metaads.models.enums import InboxStatus, LeadSource
+from plugins.core.extensions import db
+from plugins.core.models import utcnow, without_nul
+from plugins.socials.registry import WebhookChange
+
+log = logging.getLogger(__name__)
+
+#: The keys of a leadgen change's value that we keep (all of them are ids or a time).
+VALUE_KEYS = ("leadgen_id", "page_id", "form_id", "ad_id", "adgroup_id", "created_time")
+
+
+def handle_leadgen(changes: list[WebhookChange]) -> None:
+    """Store every change, then hand the new rows to a worker; duplicates only count deliveries."""
+    rows = [inbox_row(change) for change in changes]
+    keys = store(rows)
+    enqueue_pending(keys)
+
+
+def handle_malformed(body: bytes, reason: str) -> None:
+    """A signed delivery we cannot read is kept, for an admin to inspect, as one invalid row."""
+    digest = hashlib.sha256(body).hexdigest()
+    row = {
+        "dedupe_key": f"sha256:{digest}",
+        "payload": {"raw": without_nul(body[:65536].decode("utf-8", "replace")), "reason": reason},
+        "status": InboxStatus.INVALID.value,
+        "last_error": reason,
+    }
+    store([row])
+
+
+def inbox_row(change: WebhookChange) -> dict[str, t.Any]:
+    value = change.value
+    leadgen_id = exact_id(value.get("leadgen_id")) if isinstance(value, dict) else None
+    if leadgen_id is None:
+        encoded = json.dumps(value, sort_keys=True, default=str).encode()
+        return {
+            "dedupe_key": "sha256:" + hashlib.sha256(encoded).hexdigest(),
+            "page_id": change.entry_id,
+            "payload": without_nul({"value": value, "entry_id": change.entry_id}),
+            "status": InboxStatus.INVALID.value,
+            "last_error": "a leadgen change without a usable leadgen_id",
+        }
+    kept = without_nul({key: value[key] for key in VALUE_KEYS if key in value})
+    return {
+        "dedupe_key": leadgen_id,
+        "leadgen_id": leadgen_id,
+        "page_id": exact_id(value.get("page_id")) or change.entry_id,
+        "form_id": exact_id(value.get("form_id")),
+        "ad_id": exact_id(value.get("ad_id")),
+        "adgroup_id": exact_id(value.get("adgroup_id")),
+        "created_time": unix_time(value.get("created_time")),
+        "payload": kept,
+        "status": InboxStatus.PENDING.value,
+    }
+
+
+def exact_id(value: t.Any) -> str | None:
+    """Ids arrive as strings or as JSON numbers of any size (parsed to exact strings upstream)."""
+    if value is None or isinstance(value, bool):
+        return None
+    text = str(value).strip()
+    return text if text.isdigit() and len(text) <= 64 else None
+
+
+def unix_time(value: t.Any) -> dt.datetime | None:
+    try:
+        seconds = int(str(value))
+        return dt.datetime.fromtimestamp(seconds, dt.UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def store(rows: list[dict[str, t.Any]]) -> list[str]:
+    """Insert the rows, or count one more delivery for keys we have; commit. Returns the keys."""
+    unique = {row["dedupe_key"]: row for row in rows}  # a batch may repeat a lead
+    if not unique:
+        return []
+    now = utcnow()
+    values = [{"source": LeadSource.WEBHOOK.value, "received_at": now, "deliveries": 1, **row} for row in unique.values()]
+    table = WebhookInbox.__table__
+    statement = insert_for(table).values(values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.dedupe_key],
+        set_={"deliveries": table.c.deliveries + 1},
+    )
+    db.session.execute(statement)
+    db.session.commit()
+    return list(unique)
+
+
+def enqueue_pending(keys: list[str]) -> None:
+    """Best effort: the rows are safe in the database whatever happens here."""
+    from metaads.capture.process import enqueue_processing
+
+    if not keys:
+        return
+    ids = (
+        db.session.execute(
+            sa.select(WebhookInbox.id).where(WebhookInbox.dedupe_key.in_(keys), WebhookInbox.status == InboxStatus.PENDING)
+        )
+        .scalars()
+        .all()
+    )
+    if ids:
+        enqueue_processing(list(ids))

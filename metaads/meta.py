@@ -1,0 +1,64 @@
+"""metaads' access to Meta: the Graph service for this app, and the tokens of connected pages."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import sqlalchemy as sa
+from flask import current_app
+
+from metaads.graph.client import GraphClient
+from metaads.graph.errors import GraphError
+from metaads.service import MetaAdsService
+from plugins.core.extensions import db
+from plugins.socials.models import PlatformStatus, SocialPage, SocialPlatform
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class PageAccess:
+    token: str
+    platform_id: int
+
+
+def graph_service() -> MetaAdsService:
+    """One service (and one pooled HTTP session) per app and process."""
+    state = current_app.extensions["metaads"]
+    if state.service is None:
+        # With REDIS_URL the client shares Meta's usage figures through Redis across workers.
+        client = GraphClient.from_config(current_app.config)
+        state.service = MetaAdsService(client)
+    service: MetaAdsService = state.service
+    return service
+
+
+def page_token(page_id: str | None) -> PageAccess | None:
+    """The token of an active connection that manages ``page_id``; the newest if several do."""
+    if not page_id:
+        return None
+    row = db.session.execute(
+        sa.select(SocialPage.access_token, SocialPlatform.id)
+        .join(SocialPlatform, SocialPage.platform_id == SocialPlatform.id)
+        .where(
+            SocialPage.page_id == page_id, SocialPlatform.status == PlatformStatus.ACTIVE, SocialPage.access_token.is_not(None)
+        )
+        .order_by(SocialPlatform.updated_at.desc())
+        .limit(1)
+    ).first()
+    if row is None or not row[0]:
+        return None
+    return PageAccess(token=row[0], platform_id=row[1])
+
+
+def mark_needs_reauth(platform_id: int | None, exc: GraphError) -> None:
+    """Meta said the token is dead (190): every admin page shows a Reconnect banner from now on."""
+    if platform_id is None:
+        return
+    platform = db.session.get(SocialPlatform, platform_id)
+    if platform is None or platform.status == PlatformStatus.NEEDS_REAUTH:
+        return
+    platform.status = PlatformStatus.NEEDS_REAUTH
+    platform.status_reason = f"Facebook refused the token: {exc}"[:1000]
+    log.warning("connection %s needs to be reconnected (Graph error %s)", platform_id, exc.code)

@@ -1,0 +1,1 @@
+"""Syncs from Meta: lead forms, leads (reconciler and backfill), and the ads hierarchy."""

@@ -31,4 +31,6 @@ DEFAULTS: dict[str, t.Any] = {
     #: before the end of the last one (leads can show up in Graph a little late).
     "METAADS_RECONCILE_INTERVAL": 600,
     "METAADS_RECONCILE_OVERLAP": 2 * 3600,
+    #: Seconds a worker holds the inbox rows it claimed (longer than a batch ever takes).
+    "METAADS_INBOX_LEASE": 300,
 }

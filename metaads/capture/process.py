@@ -10,6 +10,7 @@ import logging
 import random
 
 import sqlalchemy as sa
+from flask import current_app
 
 from metaads.capture.store import Stored, store_leads
 from metaads.graph.errors import (
@@ -30,21 +31,16 @@ log = logging.getLogger(__name__)
 
 #: Leads per Graph Batch call (Meta's limit is 50).
 BATCH_SIZE = 50
-#: A claimed row is someone's for this long; a worker that dies mid-batch gives it back then.
-LEASE = dt.timedelta(minutes=5)
 #: Meta retries a webhook for 36 hours; we keep trying a lead for longer than that.
 MAX_ATTEMPTS = 20
 ELIGIBLE = (InboxStatus.PENDING, InboxStatus.ENQUEUED)
 
 
 def enqueue_processing(inbox_ids: list[int], delay: dt.timedelta | None = None) -> None:
-    """Hand rows to a worker. Marks them enqueued only when the queue took them."""
+    """Hand rows to a worker. Rows stay ``pending`` (due) until a worker claims them, so a job
+    that is lost on the way is covered by the sweeper; ``enqueued_at`` records the hand-over."""
     jobs.enqueue(process_inbox, inbox_ids, queue="metaads-high", delay=delay)
-    db.session.execute(
-        sa.update(WebhookInbox)
-        .where(WebhookInbox.id.in_(inbox_ids), WebhookInbox.status == InboxStatus.PENDING)
-        .values(status=InboxStatus.ENQUEUED, enqueued_at=utcnow())
-    )
+    db.session.execute(sa.update(WebhookInbox).where(WebhookInbox.id.in_(inbox_ids)).values(enqueued_at=utcnow()))
     db.session.commit()
 
 
@@ -99,6 +95,9 @@ def claim(preferred: list[int]) -> list[WebhookInbox]:
     On PostgreSQL ``SKIP LOCKED`` lets concurrent workers take disjoint rows.
     """
     now = utcnow()
+    # A claimed row is this worker's for the lease; if the worker dies mid-batch the row is due
+    # again when the lease ends, and the sweeper hands it to another worker.
+    lease = dt.timedelta(seconds=current_app.config["METAADS_INBOX_LEASE"])
     due = sa.and_(
         WebhookInbox.status.in_(ELIGIBLE),
         sa.or_(WebhookInbox.next_attempt_at.is_(None), WebhookInbox.next_attempt_at <= now),
@@ -115,7 +114,7 @@ def claim(preferred: list[int]) -> list[WebhookInbox]:
     for row in rows:
         row.status = InboxStatus.ENQUEUED
         row.attempts += 1
-        row.next_attempt_at = now + LEASE
+        row.next_attempt_at = now + lease
     db.session.commit()
     return rows
 

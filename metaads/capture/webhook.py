@@ -120,5 +120,10 @@ def enqueue_pending(keys: list[str]) -> None:
         .scalars()
         .all()
     )
-    if ids:
+    if not ids:
+        return
+    try:
         enqueue_processing(list(ids))
+    except Exception as exc:  # Redis down, or anything else: the sweeper enqueues them later
+        db.session.rollback()
+        log.warning("could not enqueue %d inbox rows (%s); the sweeper will", len(ids), type(exc).__name__)

@@ -68,7 +68,7 @@ class LeadSource(enum.StrEnum):
 
 class InboxStatus(enum.StrEnum):
     PENDING = "pending"  # committed, not yet handed to a worker
-    ENQUEUED = "enqueued"  # handed to a worker
+    ENQUEUED = "enqueued"  # claimed by a worker, which holds it until its lease ends
     PROCESSED = "processed"  # the lead is stored
     WAITING_REAUTH = "waiting_reauth"  # the page's token is dead; resumes after reconnect
     FAILED = "failed"  # gave up after retries; an admin can retry

@@ -30,7 +30,8 @@ def set_security_headers(response: Response) -> Response:
 
 
 _REDACTIONS = [
-    (re.compile(r"(access_token|appsecret_proof|client_secret|code|input_token|fb_exchange_token)=[^&\s\"']+"), r"\1=[redacted]"),
+    (re.compile(r"(access_token|appsecret_proof|client_secret|input_token|fb_exchange_token)=[^&\s\"']+"), r"\1=[redacted]"),
+    (re.compile(r"([?&](?:code|state)=)[^&\s\"']+"), r"\1[redacted]"),
     (re.compile(r"(Bearer|OAuth)\s+[A-Za-z0-9._~+/=-]+"), r"\1 [redacted]"),
     (re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"), "[email]"),
     # E.164-looking numbers only: bare digit runs are Meta ids, which logs need.

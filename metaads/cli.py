@@ -83,3 +83,20 @@ def sandbox_config_from(config: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
     """The sandbox speaks for the app configured here, so the two agree on id and secret."""
     pairs = {"APP_ID": config.get("FACEBOOK_CLIENT_ID"), "APP_SECRET": config.get("FACEBOOK_CLIENT_SECRET")}
     return {key: value for key, value in pairs.items() if value}
+
+
+@cli.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--sandbox-port", default=5001, show_default=True, type=int)
+@click.option("--interval", default=5.0, show_default=True, type=float, help="Seconds between new leads.")
+def demo_command(host: str, port: int, sandbox_port: int, interval: float) -> None:
+    """The embedded-default showcase: app + Graph sandbox + worker, leads arriving live."""
+    from flask import current_app
+
+    from metaads.demo import run_demo
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config["JOBS_MODE"] == "rq":
+        raise click.UsageError("the demo runs jobs in-process: unset REDIS_URL")
+    run_demo(app, host=host, port=port, sandbox_port=sandbox_port, interval=interval)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from plugins.core import crypto, http, jobs, migrations, security, settings
+from plugins.core import crypto, http, jobs, migrations, security, settings, sqlite  # noqa: F401  (sqlite tunes connections)
 from plugins.core.extensions import csrf, db, login_manager, migrate
 from plugins.core.registry import PlatformState, load_plugins, platform_state
 

@@ -42,7 +42,7 @@ class MetaAds:
         import metaads.models  # noqa: F401  (tables must be known before migrations run)
         from metaads.capture.webhook import handle_leadgen, handle_malformed
         from metaads.cli import cli
-        from metaads.meta import graph_service
+        from metaads.meta import connection_counts, graph_service
         from metaads.sync.connected import on_connected
         from metaads.views import bp, register_menu
         from plugins.socials.registry import socials_state
@@ -54,6 +54,7 @@ class MetaAds:
         socials.register_page_fields(["leadgen"])
         socials.register_connected_hook(on_connected)
         socials.graph_provider = graph_service
+        socials.connection_context.append(connection_counts)
         app.register_blueprint(bp, url_prefix=app.config["METAADS_URL_PREFIX"])
         register_menu(app)
         formatting.init_app(app)

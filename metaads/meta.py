@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import typing as t
 
 import sqlalchemy as sa
 from flask import current_app
@@ -62,3 +63,12 @@ def mark_needs_reauth(platform_id: int | None, exc: GraphError) -> None:
     platform.status = PlatformStatus.NEEDS_REAUTH
     platform.status_reason = f"Facebook refused the token: {exc}"[:1000]
     log.warning("connection %s needs to be reconnected (Graph error %s)", platform_id, exc.code)
+
+
+def connection_counts() -> dict[str, dict[t.Any, int]]:
+    """What the Connections page shows per connection: lead forms per page, ad accounts."""
+    from metaads.models import AdAccount, LeadForm
+
+    forms = db.session.execute(sa.select(LeadForm.page_id, sa.func.count()).group_by(LeadForm.page_id)).all()
+    accounts = db.session.execute(sa.select(AdAccount.platform_id, sa.func.count()).group_by(AdAccount.platform_id)).all()
+    return {"forms_by_page": dict(forms), "accounts_by_platform": dict(accounts)}  # type: ignore[arg-type]

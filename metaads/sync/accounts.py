@@ -37,6 +37,7 @@ def sync_ad_accounts(run_id: int | None = None, *, platform_id: int | None = Non
             continue
         for data in accounts:
             upsert_account(data, platform.id)
+        platform.last_synced_at = utcnow()
         bump(run, accounts=len(accounts))
         db.session.commit()
     finish_run(run, SyncRunStatus.FAILED if errors else SyncRunStatus.SUCCEEDED, "; ".join(errors) or None)

@@ -52,6 +52,7 @@ def sync_lead_forms(run_id: int | None = None, *, platform_id: int | None = None
             continue
         for form in forms:
             upsert_form(form, page.page_id)
+        page.platform.last_synced_at = utcnow()
         bump(run, pages=1, forms=len(forms))
         db.session.commit()
     finish(run, errors)

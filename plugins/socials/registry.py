@@ -64,6 +64,8 @@ class SocialsState:
     #: Webhook fields every connected page is subscribed to.
     page_fields: list[str] = dataclasses.field(default_factory=list)
     connected_hooks: list[ConnectedHook] = dataclasses.field(default_factory=list)
+    #: Extra context for the Connections page from extensions (e.g. lead forms found per page).
+    connection_context: list[t.Callable[[], dict[str, t.Any]]] = dataclasses.field(default_factory=list)
     graph_provider: t.Callable[[], FacebookGraph] | None = None
 
     def graph(self) -> FacebookGraph:

@@ -57,11 +57,15 @@ def platform_json(platform: SocialPlatform) -> dict[str, t.Any]:
 @bp.get("/connections")
 def connections() -> t.Any:
     platforms = db.session.execute(sa.select(SocialPlatform).order_by(SocialPlatform.id)).scalars().all()
+    extra: dict[str, t.Any] = {"forms_by_page": {}, "accounts_by_platform": {}}
+    for provide in socials_state().connection_context:
+        extra.update(provide())
     return respond(
         "socials/connections.html",
         {"connections": [platform_json(p) for p in platforms], "count": len(platforms)},
         platforms=platforms,
         required_scopes=socials_state().scopes,
+        **extra,
     )
 
 

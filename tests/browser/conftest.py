@@ -480,7 +480,7 @@ def seed(app: Flask) -> dict[str, int]:
 @pytest.fixture(scope="session")
 def browser() -> t.Iterator[Browser]:
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing: apt-get update && apt-get install -y chromium")
+        pytest.fail(f"{CHROMIUM} is missing: apt-get update && apt-get install -y chromium (bash .ci/run does)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -443,7 +443,7 @@ def test_empty_states(empty_tab: Tab) -> None:
     empty_tab.page.wait_for_url("**/admin/socials/connections")
     empty = empty_tab.page.locator("main .empty")
     expect(empty).to_contain_text("No Facebook account connected")
-    expect(empty.locator('[aria-disabled="true"]')).to_have_text("Connect Facebook")
+    expect(empty.get_by_role("link", name="Connect Facebook")).to_have_attribute("href", "/admin/socials/connect")
     expect(empty).to_contain_text("flask --app wsgi socials connect-token")
     empty_tab.screenshot("connections-empty")
     for path, text in [

@@ -21,6 +21,7 @@ ERROR_CODES = {
     422: "unprocessable",
     429: "too_many_requests",
     500: "internal_error",
+    502: "bad_gateway",
     503: "unavailable",
 }
 

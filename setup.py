@@ -34,6 +34,7 @@ setup(
             "hypothesis>=6.100",
             "facebook-business>=25.0",
             "playwright>=1.45",
+            "aiosmtpd>=1.4",
         ],
         "lint": ["ruff>=0.6", "mypy>=1.10", "types-requests"],
     },

@@ -31,6 +31,16 @@ DEFAULTS: dict[str, t.Any] = {
     #: before the end of the last one (leads can show up in Graph a little late).
     "METAADS_RECONCILE_INTERVAL": 600,
     "METAADS_RECONCILE_OVERLAP": 2 * 3600,
+    #: New-lead emails: sent to the lead's assignee, else to these addresses. Nothing is sent
+    #: without MAIL_SERVER. METAADS_PUBLIC_URL is where links in emails point.
+    "METAADS_NOTIFY_TO": (),
+    "METAADS_PUBLIC_URL": "http://127.0.0.1:5000",
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 587,
+    "MAIL_USE_TLS": True,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_FROM": "metaads@localhost",
     #: Seconds a worker holds the inbox rows it claimed (longer than a batch ever takes).
     "METAADS_INBOX_LEASE": 300,
 }

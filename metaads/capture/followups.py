@@ -18,11 +18,15 @@ log = logging.getLogger(__name__)
 
 
 def enqueue_followups(lead_ids: list[int]) -> None:
-    try:
-        jobs.enqueue(after_leads_stored, lead_ids, queue="metaads-default")
-    except Exception:
-        # The leads are stored; linking can be redone from the lead page. Never fail the batch.
-        log.warning("could not enqueue follow-ups for %d leads", len(lead_ids))
+    """Each follow-up is a job of its own: a mail server down never keeps a Person from linking."""
+    from metaads.capture.notify import notify_new_leads
+
+    for job in (after_leads_stored, notify_new_leads):
+        try:
+            jobs.enqueue(job, lead_ids, queue="metaads-default")
+        except Exception:
+            # The leads are stored; follow-ups can be redone. Never fail the batch for them.
+            log.warning("could not enqueue %s for %d leads", job.__name__, len(lead_ids))
 
 
 def after_leads_stored(lead_ids: list[int]) -> None:

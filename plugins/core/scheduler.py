@@ -13,6 +13,7 @@ import os
 import socket
 import threading
 import time
+import uuid
 
 from flask import Flask
 from rq.cron import CronScheduler
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 LOCK_KEY = "metaads:scheduler:lock"
 #: The lock outlives a crashed scheduler by this much; a new one takes over after it.
 LOCK_TTL = 60
+#: How often a waiting scheduler checks whether the lock is free.
+TAKEOVER_POLL = 2.0
 
 
 def run_scheduler(app: Flask, *, stop: threading.Event | None = None) -> None:
@@ -39,14 +42,14 @@ def run_scheduler(app: Flask, *, stop: threading.Event | None = None) -> None:
 
 
 def _run_cron(runner: jobs.JobRunner, periodic: list[PeriodicJob], stop: threading.Event) -> None:
-    name = f"{socket.gethostname()}:{os.getpid()}"
+    name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     redis = runner.redis
     while not stop.is_set():
         if redis.set(LOCK_KEY, name, nx=True, ex=LOCK_TTL) or redis.get(LOCK_KEY) == name.encode():
             log.info("scheduler %s holds the lock; scheduling %d periodic jobs", name, len(periodic))
             _hold_and_schedule(runner, periodic, stop, name)
         else:
-            stop.wait(LOCK_TTL / 4)  # another scheduler runs; wait to take over if it dies
+            stop.wait(TAKEOVER_POLL)  # another scheduler runs; take over soon after it dies
 
 
 def _hold_and_schedule(runner: jobs.JobRunner, periodic: list[PeriodicJob], stop: threading.Event, name: str) -> None:

@@ -140,8 +140,17 @@ def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.da
 def seed(app: Flask) -> dict[str, int]:
     """A small, realistic data set: unicode names and answers, a multi-value answer, every
     lead status, every delivery status, a EUR and a JPY account."""
-    from metaads.models import Ad, AdAccount, AdCampaign, AdSet, Lead, LeadActivity, LeadForm
-    from metaads.models.enums import AccountStatus, DeliveryStatus, FormStatus, LeadSource, LeadStatus, SyncStatus
+    from metaads.models import Ad, AdAccount, AdCampaign, AdSet, Lead, LeadActivity, LeadForm, SyncRun, WebhookInbox
+    from metaads.models.enums import (
+        AccountStatus,
+        DeliveryStatus,
+        FormStatus,
+        InboxStatus,
+        LeadSource,
+        LeadStatus,
+        SyncRunStatus,
+        SyncStatus,
+    )
     from plugins.accounts.service import create_admin
     from plugins.core.extensions import db
     from plugins.persons.models import Person
@@ -457,6 +466,19 @@ def seed(app: Flask) -> dict[str, int]:
                 to_value="contacted",
                 created_at=at(2026, 3, 13, 18, 40),
             ),
+            WebhookInbox(
+                dedupe_key="900000000000000099",
+                leadgen_id="900000000000000099",
+                page_id=form.page_id,
+                form_id=form.meta_form_id,
+                status=InboxStatus.GONE,
+                attempts=1,
+                error_code="100/33",
+                last_error="Meta no longer has this lead (deleted, past the 90-day retention, or not visible to this token).",
+                received_at=at(2026, 3, 14, 8, 0),
+            ),
+            SyncRun(kind="leads", trigger="scheduler", status=SyncRunStatus.SUCCEEDED, started_at=at(2026, 3, 14, 9, 0),
+                    finished_at=at(2026, 3, 14, 9, 1), counts={"fetched": 12, "created": 1, "missed_by_webhook": 1}),
         ]
     )
     db.session.commit()

@@ -71,4 +71,4 @@ def connection_counts() -> dict[str, dict[t.Any, int]]:
 
     forms = db.session.execute(sa.select(LeadForm.page_id, sa.func.count()).group_by(LeadForm.page_id)).all()
     accounts = db.session.execute(sa.select(AdAccount.platform_id, sa.func.count()).group_by(AdAccount.platform_id)).all()
-    return {"forms_by_page": dict(forms), "accounts_by_platform": dict(accounts)}  # type: ignore[arg-type]
+    return {"forms_by_page": dict(forms), "accounts_by_platform": dict(accounts)}

@@ -13,6 +13,7 @@ from flask import current_app
 
 from metaads.capture.store import store_leads
 from metaads.graph.errors import GraphError, GraphRateLimitError, GraphTokenError
+from metaads.graph.types import LeadData
 from metaads.models import LeadActivity, LeadForm, SyncRun, WebhookInbox
 from metaads.models.enums import FormStatus, InboxStatus, LeadSource, SyncRunStatus
 from metaads.sync.forms import connected_pages
@@ -83,13 +84,7 @@ def reconcile_form(run: SyncRun, form: LeadForm, token: str, platform_id: int) -
     backfill = form.leads_synced_until is None
     progress = run.progress or {}
     resuming = progress.get("form") == form.meta_form_id
-    since = (
-        dt.datetime.fromisoformat(progress["since"])
-        if resuming and progress.get("since")
-        else started - BACKFILL_WINDOW
-        if backfill
-        else form.leads_synced_until - overlap()  # type: ignore[operator]
-    )
+    since = window_start(form, started, progress.get("since") if resuming else None)
     after = progress.get("cursor") if resuming else None
     source = LeadSource.BACKFILL if backfill else LeadSource.RECONCILER
     for page in graph_service().get_lead_pages(form.meta_form_id, token, since=since, after=after):
@@ -100,7 +95,17 @@ def reconcile_form(run: SyncRun, form: LeadForm, token: str, platform_id: int) -
     db.session.commit()
 
 
-def store_page(run: SyncRun, form: LeadForm, leads: list, source: LeadSource, platform_id: int) -> None:  # type: ignore[type-arg]
+def window_start(form: LeadForm, started: dt.datetime, resumed_since: str | None) -> dt.datetime:
+    """Where this pass starts: where an interrupted pass started, else the end of the last pass
+    minus the overlap, else (a form never read) the start of Meta's retention window."""
+    if resumed_since:
+        return dt.datetime.fromisoformat(resumed_since)
+    if form.leads_synced_until is None:
+        return started - BACKFILL_WINDOW
+    return form.leads_synced_until - overlap()
+
+
+def store_page(run: SyncRun, form: LeadForm, leads: list[LeadData], source: LeadSource, platform_id: int) -> None:
     stored = store_leads(leads, source=source, platform_id=platform_id, page_ids={lead.id: form.page_id for lead in leads})
     announced = set(
         db.session.execute(sa.select(WebhookInbox.leadgen_id).where(WebhookInbox.leadgen_id.in_(list(stored.ids)))).scalars()

@@ -43,21 +43,34 @@ REFRESHED = (
 
 
 class LeadRecord(t.Protocol):
-    """A lead as read from Graph (``metaads.graph`` parses it into this shape)."""
+    """A lead as read from Graph (``metaads.graph.types.LeadData`` has this shape)."""
 
-    id: str
-    created_time: dt.datetime
-    field_data: list[dict[str, t.Any]]
-    ad_id: str | None
-    ad_name: str | None
-    adset_id: str | None
-    adset_name: str | None
-    campaign_id: str | None
-    campaign_name: str | None
-    form_id: str | None
-    is_organic: bool | None
-    platform: str | None
-    custom_disclaimer_responses: list[dict[str, t.Any]] | None
+    @property
+    def id(self) -> str: ...
+    @property
+    def created_time(self) -> dt.datetime: ...
+    @property
+    def field_data(self) -> list[dict[str, t.Any]]: ...
+    @property
+    def ad_id(self) -> str | None: ...
+    @property
+    def ad_name(self) -> str | None: ...
+    @property
+    def adset_id(self) -> str | None: ...
+    @property
+    def adset_name(self) -> str | None: ...
+    @property
+    def campaign_id(self) -> str | None: ...
+    @property
+    def campaign_name(self) -> str | None: ...
+    @property
+    def form_id(self) -> str | None: ...
+    @property
+    def is_organic(self) -> bool | None: ...
+    @property
+    def platform(self) -> str | None: ...
+    @property
+    def custom_disclaimer_responses(self) -> list[dict[str, t.Any]] | None: ...
 
 
 @dataclasses.dataclass(frozen=True)
@@ -166,7 +179,7 @@ def count_new_leads(forms: t.Mapping[str, int], new: t.Sequence[LeadRecord]) -> 
     """Keep each form's ``leads_count`` and ``last_lead_at`` current without counting its leads."""
     per_form: dict[int, list[dt.datetime]] = {}
     for record in new:
-        if record.form_id in forms:
+        if record.form_id and record.form_id in forms:
             per_form.setdefault(forms[record.form_id], []).append(record.created_time)
     for form_id, times in per_form.items():
         newest = max(times)

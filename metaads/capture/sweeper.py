@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import typing as t
 
 import sqlalchemy as sa
 
@@ -49,7 +50,7 @@ def sweep_inbox(grace: dt.timedelta = GRACE) -> int:
 
 def retry_rows(inbox_ids: list[int]) -> int:
     """An admin's Retry: failed, gone or waiting rows become due now."""
-    rows = db.session.execute(
+    rows: t.Any = db.session.execute(
         sa.update(WebhookInbox)
         .where(WebhookInbox.id.in_(inbox_ids), WebhookInbox.status.not_in([InboxStatus.PROCESSED, InboxStatus.INVALID]))
         .values(status=InboxStatus.PENDING, next_attempt_at=None, attempts=0)

@@ -16,7 +16,7 @@ if t.TYPE_CHECKING:
     from metaads.models.leads import Lead
 
 
-class LeadActivity(IdMixin, db.Model):  # type: ignore[name-defined,misc]
+class LeadActivity(IdMixin, db.Model):  # type: ignore[name-defined]
     """Append-only. ``lead_id`` is empty for actions over many leads (an export), whose filters and
     row count are in ``details``. Actions: received, status_changed, note_added, assigned, exported,
     person_linked, converted, erased."""

@@ -33,7 +33,7 @@ class Performance:
     leads: Mapped[int] = counter()
 
 
-class AdAccount(IdMixin, Timestamps, db.Model):  # type: ignore[name-defined,misc]
+class AdAccount(IdMixin, Timestamps, db.Model):  # type: ignore[name-defined]
     __tablename__ = "metaads_ad_accounts"
 
     meta_account_id: Mapped[str] = meta_id(unique=True, nullable=False)  # act_<digits>
@@ -56,7 +56,7 @@ class AdAccount(IdMixin, Timestamps, db.Model):  # type: ignore[name-defined,mis
     lead_forms: Mapped[list[LeadForm]] = relationship(back_populates="ad_account")
 
 
-class AdCampaign(IdMixin, Performance, Timestamps, db.Model):  # type: ignore[name-defined,misc]
+class AdCampaign(IdMixin, Performance, Timestamps, db.Model):  # type: ignore[name-defined]
     __tablename__ = "metaads_ad_campaigns"
 
     meta_campaign_id: Mapped[str] = meta_id(unique=True, nullable=False)
@@ -80,7 +80,7 @@ class AdCampaign(IdMixin, Performance, Timestamps, db.Model):  # type: ignore[na
     ad_sets: Mapped[list[AdSet]] = relationship(back_populates="campaign")
 
 
-class AdSet(IdMixin, Performance, Timestamps, db.Model):  # type: ignore[name-defined,misc]
+class AdSet(IdMixin, Performance, Timestamps, db.Model):  # type: ignore[name-defined]
     __tablename__ = "metaads_ad_sets"
 
     meta_adset_id: Mapped[str] = meta_id(unique=True, nullable=False)
@@ -104,7 +104,7 @@ class AdSet(IdMixin, Performance, Timestamps, db.Model):  # type: ignore[name-de
     ads: Mapped[list[Ad]] = relationship(back_populates="ad_set")
 
 
-class Ad(IdMixin, Performance, Timestamps, db.Model):  # type: ignore[name-defined,misc]
+class Ad(IdMixin, Performance, Timestamps, db.Model):  # type: ignore[name-defined]
     __tablename__ = "metaads_ads"
 
     meta_ad_id: Mapped[str] = meta_id(unique=True, nullable=False)

@@ -14,7 +14,7 @@ from plugins.core.extensions import db
 from plugins.core.models import utcnow
 
 
-class WebhookInbox(IdMixin, db.Model):  # type: ignore[name-defined,misc]
+class WebhookInbox(IdMixin, db.Model):  # type: ignore[name-defined]
     """``dedupe_key`` is the leadgen id for a leadgen change, or ``sha256:<hex>`` of the change for
     one we could not read (kept as ``invalid`` for inspection). Ids are exact strings, whatever
     width Meta sent them in."""

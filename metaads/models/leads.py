@@ -20,7 +20,7 @@ if t.TYPE_CHECKING:
     from plugins.socials.models import SocialPlatform
 
 
-class LeadForm(IdMixin, Timestamps, db.Model):  # type: ignore[name-defined,misc]
+class LeadForm(IdMixin, Timestamps, db.Model):  # type: ignore[name-defined]
     __tablename__ = "metaads_lead_forms"
 
     meta_form_id: Mapped[str] = meta_id(unique=True, nullable=False)
@@ -44,7 +44,7 @@ class LeadForm(IdMixin, Timestamps, db.Model):  # type: ignore[name-defined,misc
     leads: Mapped[list[Lead]] = relationship(back_populates="lead_form")
 
 
-class Lead(IdMixin, Timestamps, db.Model):  # type: ignore[name-defined,misc]
+class Lead(IdMixin, Timestamps, db.Model):  # type: ignore[name-defined]
     __tablename__ = "metaads_leads"
     __table_args__ = (
         # The list pages filter on one of these and sort newest first; (created_time, id) is the

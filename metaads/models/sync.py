@@ -14,7 +14,7 @@ from plugins.core.extensions import db
 from plugins.core.models import utcnow
 
 
-class SyncRun(IdMixin, db.Model):  # type: ignore[name-defined,misc]
+class SyncRun(IdMixin, db.Model):  # type: ignore[name-defined]
     """``kind``: leads, backfill, lead_forms, ad_accounts, campaigns, insights, token_check.
     ``scope``: what it covered (a form id, ``act_…``, ``all``). ``progress`` holds the resume point
     (a paging cursor, a time) so an interrupted run continues where it stopped."""

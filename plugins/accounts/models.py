@@ -16,7 +16,7 @@ from plugins.core.models import BigIntPK, Timestamps, utcnow
 TOKEN_PREFIX = "mat_"  # noqa: S105 (a prefix that makes leaked tokens easy to recognise, not a secret)
 
 
-class User(UserMixin, Timestamps, db.Model):  # type: ignore[name-defined,misc]
+class User(UserMixin, Timestamps, db.Model):  # type: ignore[name-defined]
     __tablename__ = "accounts_users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,7 +43,7 @@ class User(UserMixin, Timestamps, db.Model):  # type: ignore[name-defined,misc]
         return self.name or self.email
 
 
-class ApiToken(Timestamps, db.Model):  # type: ignore[name-defined,misc]
+class ApiToken(Timestamps, db.Model):  # type: ignore[name-defined]
     """Only a SHA-256 of the token is stored: a database leak gives no usable token. The secret
     is 32 random bytes, so a fast hash is enough (no dictionary to attack)."""
 
@@ -74,7 +74,7 @@ class ApiToken(Timestamps, db.Model):  # type: ignore[name-defined,misc]
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
 
 
-class LoginAttempt(db.Model):  # type: ignore[name-defined,misc]
+class LoginAttempt(db.Model):  # type: ignore[name-defined]
     """Every login attempt (ASVS 16.3.1); failures within a window throttle that email and address."""
 
     __tablename__ = "accounts_login_attempts"

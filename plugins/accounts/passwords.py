@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import typing as t
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
@@ -18,7 +20,8 @@ def hasher() -> PasswordHasher:
 
 
 def make_hasher(params: dict[str, int] | None) -> PasswordHasher:
-    return PasswordHasher(**(params or {}))
+    options: dict[str, t.Any] = dict(params or {})
+    return PasswordHasher(**options)
 
 
 def hash_password(password: str) -> str:

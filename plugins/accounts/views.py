@@ -20,7 +20,7 @@ from plugins.core.models import utcnow
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
 
-class LoginForm(FlaskForm):  # type: ignore[misc]
+class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
 

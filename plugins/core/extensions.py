@@ -20,7 +20,7 @@ class TokenAwareCSRFProtect(CSRFProtect):
     def protect(self, *args: t.Any, **kwargs: t.Any) -> None:
         if has_bearer_header():
             return None
-        return super().protect(*args, **kwargs)  # type: ignore[no-any-return]
+        return super().protect(*args, **kwargs)
 
 
 db = SQLAlchemy(model_class=Base)

@@ -11,7 +11,7 @@ from plugins.core.extensions import db
 from plugins.core.models import BigIntPK, utcnow
 
 
-class JobFailure(db.Model):  # type: ignore[name-defined,misc]
+class JobFailure(db.Model):  # type: ignore[name-defined]
     __tablename__ = "core_job_failures"
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)

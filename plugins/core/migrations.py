@@ -22,5 +22,5 @@ def render_item(type_: str, obj: t.Any, autogen_context: t.Any) -> str | t.Liter
 def compare_type(context: t.Any, inspected: t.Any, metadata: t.Any, inspected_type: t.Any, metadata_type: t.Any) -> bool | None:
     # Our decorators store their impl types; compare those, not the decorators themselves.
     if isinstance(metadata_type, sa.TypeDecorator):
-        return context.impl.compare_type(inspected, sa.Column(metadata.name, metadata_type.impl))  # type: ignore[no-any-return]
+        return context.impl.compare_type(inspected, sa.Column(metadata.name, metadata_type.impl))
     return None

@@ -11,7 +11,7 @@ from plugins.core.extensions import db
 from plugins.core.models import BigIntPK, Timestamps
 
 
-class Person(Timestamps, db.Model):  # type: ignore[name-defined,misc]
+class Person(Timestamps, db.Model):  # type: ignore[name-defined]
     __tablename__ = "persons"
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)

@@ -20,7 +20,7 @@ class PlatformStatus:
     ERROR = "error"
 
 
-class SocialPlatform(Timestamps, db.Model):  # type: ignore[name-defined,misc]
+class SocialPlatform(Timestamps, db.Model):  # type: ignore[name-defined]
     """One connected provider account, e.g. the Facebook user (or system user) whose token we use."""
 
     __tablename__ = "socials_platforms"
@@ -50,7 +50,7 @@ class SocialPlatform(Timestamps, db.Model):  # type: ignore[name-defined,misc]
         return self.status == PlatformStatus.NEEDS_REAUTH
 
 
-class SocialPage(Timestamps, db.Model):  # type: ignore[name-defined,misc]
+class SocialPage(Timestamps, db.Model):  # type: ignore[name-defined]
     """A Facebook Page reached through a platform, with its own (encrypted) page token."""
 
     __tablename__ = "socials_pages"

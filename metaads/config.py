@@ -41,6 +41,8 @@ DEFAULTS: dict[str, t.Any] = {
     "MAIL_USERNAME": None,
     "MAIL_PASSWORD": None,
     "MAIL_FROM": "metaads@localhost",
+    #: CRM sync: [{"url": "https://crm.example/hooks/leads", "secret": "…", "events": [...]}].
+    "METAADS_OUTBOUND_WEBHOOKS": (),
     #: Seconds a worker holds the inbox rows it claimed (longer than a batch ever takes).
     "METAADS_INBOX_LEASE": 300,
 }

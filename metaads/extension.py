@@ -59,6 +59,11 @@ class MetaAds:
         register_menu(app)
         formatting.init_app(app)
         periodic.register(app)
+        from metaads.capture.outbound import on_status_changed
+        from metaads.signals import lead_status_changed
+
+        # weak=False: the receiver is a module function; connect once per app (sender=app).
+        lead_status_changed.connect(on_status_changed, sender=app, weak=False)
         app.cli.add_command(cli)
         app.extensions["metaads"] = MetaAdsState(url_prefix=app.config["METAADS_URL_PREFIX"])
 

@@ -27,6 +27,12 @@ def sync_forms_on_schedule() -> int:
     return sync_lead_forms(trigger="scheduler")
 
 
+def sweep_outbound_on_schedule() -> int:
+    from metaads.capture.outbound import sweep_outbound
+
+    return sweep_outbound()
+
+
 def check_subscriptions_on_schedule() -> dict[str, int]:
     from metaads.sync.subscriptions import check_subscriptions
 
@@ -40,6 +46,7 @@ def register(app: Flask) -> None:
         PeriodicJob("metaads-sweep-inbox", sweep_on_schedule, dt.timedelta(seconds=60), queue="metaads-high"),
         PeriodicJob("metaads-reconcile-leads", reconcile_on_schedule, dt.timedelta(seconds=config["METAADS_RECONCILE_INTERVAL"])),
         PeriodicJob("metaads-sync-lead-forms", sync_forms_on_schedule, dt.timedelta(hours=1)),
+        PeriodicJob("metaads-sweep-outbound", sweep_outbound_on_schedule, dt.timedelta(minutes=5)),
         PeriodicJob("metaads-check-subscriptions", check_subscriptions_on_schedule, dt.timedelta(hours=6)),
     ):
         state.add_periodic_job(job)

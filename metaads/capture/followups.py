@@ -20,8 +20,9 @@ log = logging.getLogger(__name__)
 def enqueue_followups(lead_ids: list[int]) -> None:
     """Each follow-up is a job of its own: a mail server down never keeps a Person from linking."""
     from metaads.capture.notify import notify_new_leads
+    from metaads.capture.outbound import push_new_leads
 
-    for job in (after_leads_stored, notify_new_leads):
+    for job in (after_leads_stored, notify_new_leads, push_new_leads):
         try:
             jobs.enqueue(job, lead_ids, queue="metaads-default")
         except Exception:

@@ -4,6 +4,7 @@ from metaads.models.activity import LeadActivity
 from metaads.models.ads import Ad, AdAccount, AdCampaign, AdSet
 from metaads.models.inbox import WebhookInbox
 from metaads.models.leads import Lead, LeadForm
+from metaads.models.outbound import OutboundDelivery
 from metaads.models.sync import SyncRun
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "Lead",
     "LeadActivity",
     "LeadForm",
+    "OutboundDelivery",
     "SyncRun",
     "WebhookInbox",
 ]

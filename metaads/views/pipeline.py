@@ -8,7 +8,7 @@ import typing as t
 import sqlalchemy as sa
 from flask import abort, flash, redirect, url_for
 
-from metaads.models import SyncRun, WebhookInbox
+from metaads.models import OutboundDelivery, SyncRun, WebhookInbox
 from metaads.models.enums import InboxStatus
 from metaads.views import bp
 from metaads.views.sync import sync_run_json
@@ -63,6 +63,7 @@ def pipeline() -> t.Any:
     missed = sum(int((run.counts or {}).get("missed_by_webhook", 0)) for run in runs if run.started_at >= since)
     pages = db.session.execute(sa.select(SocialPage).order_by(SocialPage.name)).scalars().all()
     failures = db.session.execute(sa.select(JobFailure).order_by(JobFailure.id.desc()).limit(20)).scalars().all()
+    deliveries = db.session.execute(sa.select(OutboundDelivery).order_by(OutboundDelivery.id.desc()).limit(20)).scalars().all()
     payload = {
         "inbox_counts": {str(getattr(k, "value", k)): v for k, v in counts.items()},
         "problems": [inbox_json(row) for row in problems],

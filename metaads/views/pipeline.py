@@ -48,6 +48,19 @@ def inbox_json(row: WebhookInbox) -> dict[str, t.Any]:
     }
 
 
+def delivery_json(row: OutboundDelivery) -> dict[str, t.Any]:
+    return {
+        "id": row.id,
+        "url": row.url,
+        "event": row.event,
+        "lead_id": row.lead_id,
+        "status": row.status,
+        "attempts": row.attempts,
+        "response_status": row.response_status,
+        "last_error": row.last_error,
+    }
+
+
 @bp.get("/pipeline")
 def pipeline() -> t.Any:
     counts = dict(db.session.execute(sa.select(WebhookInbox.status, sa.func.count()).group_by(WebhookInbox.status)).all())
@@ -88,6 +101,7 @@ def pipeline() -> t.Any:
             }
             for f in failures
         ],
+        "outbound_deliveries": [delivery_json(d) for d in deliveries],
     }
     return respond(
         "metaads/pipeline.html",
@@ -96,6 +110,7 @@ def pipeline() -> t.Any:
         run_rows=runs,
         page_rows=pages,
         failure_rows=failures,
+        delivery_rows=deliveries,
         retryable=[s.value for s in RETRYABLE],
     )
 

@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 import logging
 import random
+import time
 
 import sqlalchemy as sa
 from flask import current_app
@@ -34,30 +35,64 @@ BATCH_SIZE = 50
 #: Meta retries a webhook for 36 hours; we keep trying a lead for longer than that.
 MAX_ATTEMPTS = 20
 ELIGIBLE = (InboxStatus.PENDING, InboxStatus.ENQUEUED)
+#: How long one job keeps claiming batches before it hands over to a fresh job.
+DRAIN_SECONDS = 60.0
+#: Waiting processing jobs beyond which a webhook queues no further job (see queue_is_busy).
+BUSY_QUEUE_LENGTH = 2
 
 
 def enqueue_processing(inbox_ids: list[int], delay: dt.timedelta | None = None) -> None:
     """Hand rows to a worker. Rows stay ``pending`` (due) until a worker claims them, so a job
-    that is lost on the way is covered by the sweeper; ``enqueued_at`` records the hand-over."""
+    that is lost on the way is covered by the sweeper."""
     jobs.enqueue(process_inbox, inbox_ids, queue="metaads-high", delay=delay)
-    db.session.execute(sa.update(WebhookInbox).where(WebhookInbox.id.in_(inbox_ids)).values(enqueued_at=utcnow()))
-    db.session.commit()
+
+
+def enqueue_in_batches(inbox_ids: list[int]) -> None:
+    for start in range(0, len(inbox_ids), BATCH_SIZE):
+        enqueue_processing(inbox_ids[start : start + BATCH_SIZE])
+
+
+def queue_is_busy() -> bool:
+    """Enough processing jobs wait already: any of them will claim newly due rows when it runs
+    (a job takes every due row, not only the ones it was queued for), so one more adds only the
+    cost of a job that finds nothing to do."""
+    runner = jobs.runner()
+    if runner.mode != "rq":
+        return False
+    try:
+        return bool(runner.queue("metaads-high").count >= BUSY_QUEUE_LENGTH)
+    except Exception:  # Redis down: the enqueue that follows fails and says so
+        return False
 
 
 def process_inbox(inbox_ids: list[int] | None = None) -> dict[str, int]:
-    """Process these rows (if still due) plus other due rows, up to one batch. Idempotent."""
-    rows = claim(inbox_ids or [])
-    outcome = Outcome()
-    for page_id, group in group_by_page(rows).items():
-        process_page(page_id, group, outcome)
-    db.session.commit()
+    """Process these rows (if still due), then every other due row, batch after batch, until
+    none is due or the job has run for ``DRAIN_SECONDS`` (then it queues its own follow-up).
+    Idempotent: rows are claimed under a lease, leads are upserted."""
+    deadline = time.monotonic() + DRAIN_SECONDS
+    totals = Outcome()
+    preferred = inbox_ids or []
+    while rows := claim(preferred):
+        preferred = []
+        outcome = Outcome()
+        for page_id, group in group_by_page(rows).items():
+            process_page(page_id, group, outcome)
+        db.session.commit()
+        finish_batch(outcome)
+        totals.add(outcome)
+        if time.monotonic() > deadline:
+            enqueue_processing([])  # more may be due: a fresh job carries on
+            break
+    return totals.counts()
+
+
+def finish_batch(outcome: Outcome) -> None:
     if outcome.retry_ids:
         schedule_retry(outcome.retry_ids, outcome.retry_wait)
     if outcome.created:
         from metaads.capture.followups import enqueue_followups
 
         enqueue_followups(outcome.created)
-    return outcome.counts()
 
 
 def schedule_retry(inbox_ids: list[int], wait: float) -> None:
@@ -82,6 +117,11 @@ class Outcome:
     def counts(self) -> dict[str, int]:
         counts = {k: v for k, v in dataclasses.asdict(self).items() if isinstance(v, int)}
         return counts | {"created": len(self.created)}
+
+    def add(self, other: Outcome) -> None:
+        for field in ("processed", "retrying", "waiting", "gone", "failed"):
+            setattr(self, field, getattr(self, field) + getattr(other, field))
+        self.created.extend(other.created)
 
     def retry(self, row_id: int, wait: float) -> None:
         self.retry_wait = wait if not self.retry_ids else min(self.retry_wait, wait)
@@ -115,7 +155,10 @@ def claim(preferred: list[int]) -> list[WebhookInbox]:
         row.status = InboxStatus.ENQUEUED
         row.attempts += 1
         row.next_attempt_at = now + lease
+        row.enqueued_at = now
     db.session.commit()
+    if rows:  # one SELECT reloads them all, instead of one per row on first access
+        rows = list(db.session.execute(sa.select(WebhookInbox).where(WebhookInbox.id.in_([r.id for r in rows]))).scalars())
     return rows
 
 

@@ -10,7 +10,7 @@ import typing as t
 
 import sqlalchemy as sa
 
-from metaads.capture.process import BATCH_SIZE, ELIGIBLE, enqueue_processing
+from metaads.capture.process import ELIGIBLE, enqueue_in_batches
 from metaads.models import WebhookInbox
 from metaads.models.enums import InboxStatus
 from plugins.core.extensions import db
@@ -58,11 +58,6 @@ def retry_rows(inbox_ids: list[int]) -> int:
     db.session.commit()
     enqueue_in_batches(inbox_ids)
     return rows.rowcount or 0
-
-
-def enqueue_in_batches(inbox_ids: list[int]) -> None:
-    for start in range(0, len(inbox_ids), BATCH_SIZE):
-        enqueue_processing(inbox_ids[start : start + BATCH_SIZE])
 
 
 def resume_after_reconnect(platform_id: int) -> int:

@@ -13,8 +13,6 @@ import json
 import logging
 import typing as t
 
-import sqlalchemy as sa
-
 from metaads.capture.upsert import insert_for
 from metaads.models import WebhookInbox
 from metaads.models.enums import InboxStatus, LeadSource
@@ -30,9 +28,8 @@ VALUE_KEYS = ("leadgen_id", "page_id", "form_id", "ad_id", "adgroup_id", "create
 
 def handle_leadgen(changes: list[WebhookChange]) -> None:
     """Store every change, then hand the new rows to a worker; duplicates only count deliveries."""
-    rows = [inbox_row(change) for change in changes]
-    keys = store(rows)
-    enqueue_pending(keys)
+    pending = store([inbox_row(change) for change in changes])
+    enqueue_pending(pending)
 
 
 def handle_malformed(body: bytes, reason: str) -> None:
@@ -89,41 +86,66 @@ def unix_time(value: t.Any) -> dt.datetime | None:
         return None
 
 
-def store(rows: list[dict[str, t.Any]]) -> list[str]:
-    """Insert the rows, or count one more delivery for keys we have; commit. Returns the keys."""
+#: Every inbox column a webhook sets: executemany needs the same keys in every row.
+COLUMNS = (
+    "dedupe_key",
+    "leadgen_id",
+    "page_id",
+    "form_id",
+    "ad_id",
+    "adgroup_id",
+    "created_time",
+    "payload",
+    "status",
+    "last_error",
+)
+
+
+def store(rows: list[dict[str, t.Any]]) -> list[int]:
+    """Insert the rows, or count one more delivery for keys we have; commit.
+
+    Returns the ids of the rows still waiting for a worker (new ones, and earlier ones not yet
+    processed). One cached statement, executed for many rows, answers with those ids itself:
+    this runs once per webhook delivery, the hottest path we have.
+    """
     unique = {row["dedupe_key"]: row for row in rows}  # a batch may repeat a lead
     if not unique:
         return []
     now = utcnow()
-    values = [{"source": LeadSource.WEBHOOK.value, "received_at": now, "deliveries": 1, **row} for row in unique.values()]
-    table = WebhookInbox.__table__
-    statement = insert_for(table).values(values)
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c.dedupe_key],
-        set_={"deliveries": table.c.deliveries + 1},
-    )
-    db.session.execute(statement)
+    values = [
+        {**dict.fromkeys(COLUMNS), "source": LeadSource.WEBHOOK.value, "received_at": now, **row} for row in unique.values()
+    ]
+    result = db.session.execute(upsert_statement(), values)
+    pending = [row_id for row_id, status in result.all() if status == InboxStatus.PENDING]
     db.session.commit()
-    return list(unique)
+    return pending
 
 
-def enqueue_pending(keys: list[str]) -> None:
-    """Best effort: the rows are safe in the database whatever happens here."""
-    from metaads.capture.process import enqueue_processing
+_UPSERTS: dict[str, t.Any] = {}
 
-    if not keys:
-        return
-    ids = (
-        db.session.execute(
-            sa.select(WebhookInbox.id).where(WebhookInbox.dedupe_key.in_(keys), WebhookInbox.status == InboxStatus.PENDING)
+
+def upsert_statement() -> t.Any:
+    """``INSERT … ON CONFLICT (dedupe_key) DO UPDATE SET deliveries = deliveries + 1 RETURNING
+    id, status``, built once per dialect so SQLAlchemy's statement cache can keep it compiled."""
+    dialect = db.engine.dialect.name
+    if dialect not in _UPSERTS:
+        table = WebhookInbox.__table__
+        _UPSERTS[dialect] = (
+            insert_for(table)
+            .on_conflict_do_update(index_elements=[table.c.dedupe_key], set_={"deliveries": table.c.deliveries + 1})
+            .returning(table.c.id, table.c.status)
         )
-        .scalars()
-        .all()
-    )
-    if not ids:
+    return _UPSERTS[dialect]
+
+
+def enqueue_pending(inbox_ids: list[int]) -> None:
+    """Best effort: the rows are safe in the database whatever happens here."""
+    from metaads.capture.process import enqueue_in_batches, queue_is_busy
+
+    if not inbox_ids or queue_is_busy():
+        # Jobs already waiting will claim these rows when they run (a job takes every due row).
         return
     try:
-        enqueue_processing(list(ids))
+        enqueue_in_batches(inbox_ids)
     except Exception as exc:  # Redis down, or anything else: the sweeper enqueues them later
-        db.session.rollback()
-        log.warning("could not enqueue %d inbox rows (%s); the sweeper will", len(ids), type(exc).__name__)
+        log.warning("could not enqueue %d inbox rows (%s); the sweeper will", len(inbox_ids), type(exc).__name__)

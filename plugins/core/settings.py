@@ -100,3 +100,9 @@ def check(config: t.MutableMapping[str, t.Any], *, relaxed: bool) -> None:
         )
     if config["JOBS_MODE"] is None:
         config["JOBS_MODE"] = "rq" if config["REDIS_URL"] else "thread"
+    if str(config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql+psycopg"):
+        # psycopg prepares a statement after five runs and PostgreSQL may then keep a generic plan
+        # chosen while a table was small; the upserts slowed down as the leads table grew.
+        options = dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options["connect_args"] = {"prepare_threshold": None, **options.get("connect_args", {})}
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = options

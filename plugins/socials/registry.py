@@ -67,6 +67,8 @@ class SocialsState:
     #: Extra context for the Connections page from extensions (e.g. lead forms found per page).
     connection_context: list[t.Callable[[], dict[str, t.Any]]] = dataclasses.field(default_factory=list)
     graph_provider: t.Callable[[], FacebookGraph] | None = None
+    #: page id → when this process last wrote the page's ``last_webhook_at`` (monotonic seconds).
+    pages_touched: dict[str, float] = dataclasses.field(default_factory=dict)
 
     def graph(self) -> FacebookGraph:
         if self.graph_provider is None:

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import logging
+import time
 import typing as t
 
 import sqlalchemy as sa
@@ -127,15 +128,18 @@ def dispatch(changes: list[WebhookChange]) -> None:
 
 
 def touch_pages(page_ids: set[str]) -> None:
-    if not page_ids:
+    """Refresh ``last_webhook_at`` at most once a minute per page and process: the write is off
+    the hot path for all but the first delivery of each minute."""
+    touched = socials_state().pages_touched
+    now_mono = time.monotonic()
+    stale = {
+        p for p in page_ids if now_mono - touched.get(p, -LAST_WEBHOOK_RESOLUTION_SECONDS) >= LAST_WEBHOOK_RESOLUTION_SECONDS
+    }
+    if not stale:
         return
     now = utcnow()
-    stale = now.timestamp() - LAST_WEBHOOK_RESOLUTION_SECONDS
-    cutoff = type(now).fromtimestamp(stale, tz=now.tzinfo)
-    db.session.execute(
-        sa.update(SocialPage)
-        .where(SocialPage.page_id.in_(page_ids))
-        .where(sa.or_(SocialPage.last_webhook_at.is_(None), SocialPage.last_webhook_at < cutoff))
-        .values(last_webhook_at=now)
-    )
+    table = SocialPage.__table__
+    db.session.execute(sa.update(table).where(table.c.page_id.in_(stale)).values(last_webhook_at=now))
     db.session.commit()
+    for page_id in stale:
+        touched[page_id] = now_mono

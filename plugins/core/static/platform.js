@@ -1,7 +1,9 @@
 /* Progressive enhancement only: every page works without this file.
    - The current item of a sideways-scrolling main nav is scrolled into view.
    - Table rows marked data-href open their record when clicked anywhere on the row (the row
-     still holds a real link for keyboards, screen readers and middle-clicks). */
+     still holds a real link for keyboards, screen readers and middle-clicks).
+   - A bulk form (form.bulk) gets a "select all" checkbox and says how many rows are selected;
+     without this file each row's checkbox still works on its own. */
 (function () {
   "use strict";
 
@@ -27,5 +29,28 @@
     var selection = window.getSelection ? window.getSelection() : null;
     if (selection && String(selection).length > 0) return; // let people copy an email address
     window.location.assign(row.getAttribute("data-href"));
+  });
+
+  // Bulk forms: "select all" in the header, and a count of the selected rows.
+  Array.prototype.forEach.call(document.querySelectorAll("form.bulk"), function (form) {
+    var all = form.querySelector(".select-all");
+    var boxes = form.querySelectorAll('input[type="checkbox"][name="ids"]');
+    var status = form.querySelector(".bulk-selected");
+    if (!all || boxes.length === 0) return;
+
+    function update() {
+      var chosen = Array.prototype.filter.call(boxes, function (box) { return box.checked; }).length;
+      all.checked = chosen === boxes.length;
+      all.indeterminate = chosen > 0 && chosen < boxes.length;
+      if (status) status.textContent = chosen ? chosen + " selected" : "";
+    }
+
+    all.hidden = false;
+    all.addEventListener("change", function () {
+      Array.prototype.forEach.call(boxes, function (box) { box.checked = all.checked; });
+      update();
+    });
+    Array.prototype.forEach.call(boxes, function (box) { box.addEventListener("change", update); });
+    update();
   });
 })();

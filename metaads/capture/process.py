@@ -13,7 +13,7 @@ import time
 import sqlalchemy as sa
 from flask import current_app
 
-from metaads.capture.store import Stored, store_leads
+from metaads.capture.store import Stored, record_received, store_leads
 from metaads.graph.errors import (
     GraphError,
     GraphNotFoundError,
@@ -22,7 +22,7 @@ from metaads.graph.errors import (
     GraphTokenError,
     GraphTransientError,
 )
-from metaads.models import LeadActivity, WebhookInbox
+from metaads.models import WebhookInbox
 from metaads.models.enums import InboxStatus, LeadSource
 from plugins.core import jobs
 from plugins.core.extensions import db
@@ -202,11 +202,17 @@ def process_page(page_id: str | None, rows: list[WebhookInbox], outcome: Outcome
 
 def record_arrivals(stored: Stored, rows: list[WebhookInbox]) -> None:
     by_lead = {row.leadgen_id: row for row in rows}
+    created = set(stored.created)
+    details = {}
     for meta_id, lead_id in stored.ids.items():
-        if lead_id in stored.created:
+        if lead_id in created:
             row = by_lead.get(meta_id)
-            details = {"source": "webhook", "deliveries": row.deliveries if row else None, "inbox_id": row.id if row else None}
-            db.session.add(LeadActivity(lead_id=lead_id, action="received", details=details))
+            details[lead_id] = {
+                "source": "webhook",
+                "deliveries": row.deliveries if row else None,
+                "inbox_id": row.id if row else None,
+            }
+    record_received(details)
 
 
 def mark_processed(row: WebhookInbox, lead_id: int) -> None:

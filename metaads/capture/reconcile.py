@@ -11,10 +11,10 @@ import logging
 import sqlalchemy as sa
 from flask import current_app
 
-from metaads.capture.store import store_leads
+from metaads.capture.store import record_received, store_leads
 from metaads.graph.errors import GraphError, GraphRateLimitError, GraphTokenError
 from metaads.graph.types import LeadData
-from metaads.models import LeadActivity, LeadForm, SyncRun, WebhookInbox
+from metaads.models import LeadForm, SyncRun, WebhookInbox
 from metaads.models.enums import FormStatus, InboxStatus, LeadSource, SyncRunStatus
 from metaads.sync.forms import connected_pages
 from metaads.sync.runs import bump, finish_run, save_progress, start_run
@@ -24,6 +24,8 @@ from plugins.core.models import utcnow
 
 log = logging.getLogger(__name__)
 
+#: Leads per Graph page when reading a form: fewer round trips and commits than the default 100.
+RECONCILE_PAGE_SIZE = 500
 #: How far back the first pass over a form reaches: Meta keeps leads about 90 days.
 BACKFILL_WINDOW = dt.timedelta(days=90)
 
@@ -87,7 +89,8 @@ def reconcile_form(run: SyncRun, form: LeadForm, token: str, platform_id: int) -
     since = window_start(form, started, progress.get("since") if resuming else None)
     after = progress.get("cursor") if resuming else None
     source = LeadSource.BACKFILL if backfill else LeadSource.RECONCILER
-    for page in graph_service().get_lead_pages(form.meta_form_id, token, since=since, after=after):
+    pages = graph_service().get_lead_pages(form.meta_form_id, token, since=since, after=after, page_size=RECONCILE_PAGE_SIZE)
+    for page in pages:
         store_page(run, form, page.items, source, platform_id)
         save_progress(run, form=form.meta_form_id, cursor=page.after, since=since.isoformat())
     form.leads_synced_until = started
@@ -110,11 +113,19 @@ def store_page(run: SyncRun, form: LeadForm, leads: list[LeadData], source: Lead
     announced = set(
         db.session.execute(sa.select(WebhookInbox.leadgen_id).where(WebhookInbox.leadgen_id.in_(list(stored.ids)))).scalars()
     )
-    created_meta = {meta for meta, lead_id in stored.ids.items() if lead_id in stored.created}
+    created = set(stored.created)
+    created_meta = {meta for meta, lead_id in stored.ids.items() if lead_id in created}
     missed = created_meta - announced
-    for meta in created_meta:
-        details = {"source": source.value, "run_id": run.id, "webhook_missed": meta in missed and source == LeadSource.RECONCILER}
-        db.session.add(LeadActivity(lead_id=stored.ids[meta], action="received", details=details))
+    record_received(
+        {
+            stored.ids[meta]: {
+                "source": source.value,
+                "run_id": run.id,
+                "webhook_missed": meta in missed and source == LeadSource.RECONCILER,
+            }
+            for meta in created_meta
+        }
+    )
     # Leads whose webhook row is still waiting are done now: the worker must not read them again.
     db.session.execute(
         sa.update(WebhookInbox)

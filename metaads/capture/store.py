@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from metaads.capture.answers import contact_fields
 from metaads.capture.upsert import insert_for
-from metaads.models import Lead, LeadForm
+from metaads.models import Lead, LeadActivity, LeadForm
 from metaads.models.enums import LeadSource, LeadStatus
 from plugins.core.extensions import db
 from plugins.core.models import utcnow, without_nul
@@ -119,6 +119,18 @@ def upsert_statement() -> t.Any:
             where=table.c.erased_at.is_(None),
         ).returning(table.c.meta_lead_id, table.c.id)
     return _UPSERTS[dialect]
+
+
+def record_received(details_by_lead: t.Mapping[int, dict[str, t.Any]]) -> None:
+    """One ``received`` activity per new lead, written in one statement for the whole page."""
+    if not details_by_lead:
+        return
+    now = utcnow()
+    rows = [
+        {"lead_id": lead_id, "action": "received", "details": details, "created_at": now}
+        for lead_id, details in details_by_lead.items()
+    ]
+    db.session.execute(sa.insert(LeadActivity.__table__), rows)
 
 
 def lead_row(

@@ -96,8 +96,11 @@ def store_leads(
     existing = set(db.session.execute(sa.select(Lead.meta_lead_id).where(Lead.meta_lead_id.in_(list(unique)))).scalars())
     now = utcnow()
     rows = [lead_row(r, source, platform_id, forms, (page_ids or {}).get(r.id), now) for r in unique.values()]
-    # Erased leads stay erased: the conflict update skips them, so RETURNING has no row for them.
-    ids = dict(db.session.execute(upsert_statement(), rows).all())
+    # A plain executemany: psycopg parses the statement once and pipelines the rows (with
+    # RETURNING, SQLAlchemy would build one huge statement that psycopg parses every time).
+    db.session.execute(upsert_statement(), rows)
+    # Erased leads stay erased (the conflict update skips them) but keep their row id.
+    ids = dict(db.session.execute(sa.select(Lead.meta_lead_id, Lead.id).where(Lead.meta_lead_id.in_(list(unique)))).all())
     new = [unique[key] for key in unique if key not in existing and key in ids]
     count_new_leads(forms, new)
     return Stored(ids=ids, created=[ids[record.id] for record in new])
@@ -108,7 +111,7 @@ _UPSERTS: dict[str, t.Any] = {}
 
 def upsert_statement() -> t.Any:
     """The lead upsert, built once per dialect so its compiled form is cached, executed for a
-    whole page of leads at once, answering with each lead's row id."""
+    whole page of leads at once."""
     dialect = db.engine.dialect.name
     if dialect not in _UPSERTS:
         table = Lead.__table__
@@ -117,7 +120,7 @@ def upsert_statement() -> t.Any:
             index_elements=[table.c.meta_lead_id],
             set_={name: statement.excluded[name] for name in REFRESHED},
             where=table.c.erased_at.is_(None),
-        ).returning(table.c.meta_lead_id, table.c.id)
+        )
     return _UPSERTS[dialect]
 
 

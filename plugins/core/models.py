@@ -27,6 +27,8 @@ def without_nul(value: t.Any) -> t.Any:
     (strings, and strings inside lists and dicts), so such a value is stored, not refused."""
     if isinstance(value, str):
         return value.replace("\x00", "\\u0000") if "\x00" in value else value
+    if "\\x00" not in repr(value):  # the common case, checked in C: nothing to rewrite
+        return value
     if isinstance(value, dict):
         return {without_nul(k): without_nul(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

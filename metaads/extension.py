@@ -59,6 +59,9 @@ class MetaAds:
         register_menu(app)
         formatting.init_app(app)
         periodic.register(app)
+        from metaads.leads import registration
+
+        registration.init_app(app)  # lead management: its settings, signed downloads, retention
         from metaads.capture.outbound import on_status_changed
         from metaads.signals import lead_status_changed
 

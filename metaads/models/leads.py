@@ -52,10 +52,14 @@ class Lead(IdMixin, Timestamps, db.Model):  # type: ignore[name-defined]
         sa.Index("ix_metaads_leads_created", "created_time", "id"),
         sa.Index("ix_metaads_leads_status_created", "status", "created_time", "id"),
         sa.Index("ix_metaads_leads_form_status_created", "lead_form_id", "status", "created_time", "id"),
-        sa.Index("ix_metaads_leads_campaign_created", "campaign_id", "created_time"),
-        sa.Index("ix_metaads_leads_ad_created", "ad_id", "created_time"),
-        sa.Index("ix_metaads_leads_assigned_created", "assigned_to", "created_time"),
-        sa.Index("ix_metaads_leads_email", "email"),
+        # Status rides along (PostgreSQL INCLUDE) so the per-status counts of the list's tabs read
+        # these indexes alone, never the table.
+        sa.Index("ix_metaads_leads_campaign_created", "campaign_id", "created_time", "id", postgresql_include=["status"]),
+        sa.Index("ix_metaads_leads_ad_created", "ad_id", "created_time", "id", postgresql_include=["status"]),
+        sa.Index("ix_metaads_leads_assigned_created", "assigned_to", "created_time", "id", postgresql_include=["status"]),
+        # Pattern ops let a search by the beginning of an email (LIKE 'zoe@%') use the index under
+        # any collation (a plain btree serves LIKE only under the "C" collation); = works too.
+        sa.Index("ix_metaads_leads_email", "email", postgresql_ops={"email": "varchar_pattern_ops"}),
         sa.Index("ix_metaads_leads_phone", "phone"),
     )
 

@@ -1,47 +1,402 @@
-"""Leads and lead forms: lists and details, as pages and JSON."""
+"""Leads and lead forms, as pages and JSON: the filtered list with keyset paging, a lead's page with
+its workflow, bulk changes, CSV export, erasure; the lead forms.
+
+Browsers post forms and are redirected back with a flash message (POST-redirect-GET); the same
+routes answer JSON clients with JSON (``PATCH`` for updates). What the routes do lives in
+``metaads.leads``.
+"""
 
 from __future__ import annotations
 
+import functools
 import typing as t
 
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, current_app, flash, jsonify, redirect, request, stream_with_context, url_for
+from flask_login import current_user
+from marshmallow import ValidationError
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
 
-from metaads.models import Lead, LeadForm
-from metaads.schemas import LeadFormSchema, LeadSchema
+from metaads.leads import downloads
+from metaads.leads.answers import labelled_answers
+from metaads.leads.export import CsvExport, filename, record_export
+from metaads.leads.filters import LeadFilters, ListPosition, read_filters, read_list_args
+from metaads.leads.paging import Counts, Page, count_leads, keyset_page
+from metaads.leads.retention import erase_lead
+from metaads.leads.schemas import (
+    BulkUpdateSchema,
+    ExportOptionsSchema,
+    LeadUpdateSchema,
+    lead_detail_json,
+    lead_form_json,
+    lead_json,
+)
+from metaads.leads.timeline import describe
+from metaads.leads.workflow import KEEP, LeadUpdate, allowed_transitions, apply_update, bulk_update, change_status, commit
+from metaads.models import Ad, AdCampaign, Lead, LeadForm
+from metaads.models.enums import LeadStatus
 from metaads.views import bp
+from plugins.accounts.models import User
 from plugins.core.extensions import db
+from plugins.core.http import APIError, wants_json
+from plugins.core.models import utcnow
 from plugins.core.pages import paging_args, respond
+
+# Lead management's configuration defaults, public download route and periodic jobs come with the
+# blueprint, so an app that mounts it gets them without another call.
+
+V = t.TypeVar("V", bound=t.Callable[..., t.Any])
+
+#: Form fields that are not data: the CSRF token, the method override, where to go back to.
+FORM_ONLY = frozenset({"csrf_token", "_method", "next"})
+#: The next step offered first on a lead's page, by status.
+STEP_LABELS = {
+    LeadStatus.CONTACTED: "Mark as contacted",
+    LeadStatus.QUALIFIED: "Mark as qualified",
+    LeadStatus.CONVERTED: "Convert to customer",
+    LeadStatus.DISQUALIFIED: "Disqualify",
+    LeadStatus.ARCHIVED: "Archive",
+}
 
 
 def count_and_page(query: sa.Select[t.Any], order_by: t.Any) -> tuple[int, list[t.Any], int, int]:
+    """Offset paging for the short lists (forms, accounts, campaigns)."""
     limit, offset = paging_args()
     count = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     rows = list(db.session.execute(query.order_by(*order_by).limit(limit).offset(offset)).scalars())
     return count, rows, limit, offset
 
 
+# --- request helpers --------------------------------------------------------------------------
+
+
+def actor() -> User | None:
+    return t.cast(User, current_user._get_current_object()) if current_user.is_authenticated else None
+
+
+def request_body() -> dict[str, t.Any]:
+    """A JSON object, or a submitted form without its non-data fields and blank values."""
+    if request.is_json:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise APIError(400, "bad_request", "Send a JSON object.")
+        return body
+    data: dict[str, t.Any] = {}
+    for key in request.form:
+        if key in FORM_ONLY:
+            continue
+        values = [value for value in request.form.getlist(key) if value != ""]
+        if values:
+            data[key] = values if key == "ids" else values[0]
+    return data
+
+
+def query_args() -> dict[str, str]:
+    """The query string; a repeated ``status`` (``?status=new&status=contacted``) means either."""
+    args = request.args.to_dict()
+    if len(request.args.getlist("status")) > 1:
+        args["status"] = ",".join(request.args.getlist("status"))
+    return args
+
+
+def load_lead(lead_id: int, *, lock: bool = False) -> Lead:
+    """The lead, row-locked for a change so two admins cannot race a transition (PostgreSQL)."""
+    lead = db.session.get(Lead, lead_id, with_for_update=lock)
+    return lead if lead is not None else abort(404, description="No such lead.")
+
+
+def leads_list_url() -> str:
+    """Where a form on the list goes back to: its ``next`` when that is the list, else the list."""
+    wanted = request.form.get("next", "")
+    base = url_for("metaads.leads_index")
+    return wanted if wanted.startswith(base) and "//" not in wanted and "\\" not in wanted else base
+
+
+def error_text(exc: ValidationError | APIError) -> str:
+    if isinstance(exc, APIError):
+        return exc.description or "That did not work."
+    messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+    parts = []
+    for field, problems in messages.items():
+        flat = " ".join(str(p) for p in (problems.values() if isinstance(problems, dict) else problems))
+        parts.append(flat if field == "_schema" else f"{field.replace('_', ' ').capitalize()}: {flat}")
+    return " ".join(parts)
+
+
+def back_on_error(back: t.Callable[..., str]) -> t.Callable[[V], V]:
+    """A browser's form post that is refused (400, 404 of an id in it, 409) goes back to ``back``
+    with the reason as a flash message; JSON clients get the error itself."""
+
+    def decorate(view: V) -> V:
+        @functools.wraps(view)
+        def wrapped(**kwargs: t.Any) -> t.Any:
+            try:
+                return view(**kwargs)
+            except (ValidationError, APIError) as exc:
+                refused = isinstance(exc, ValidationError) or exc.code in (400, 404, 409)
+                if wants_json() or not refused:
+                    raise
+                db.session.rollback()
+                flash(error_text(exc), "error")
+                return redirect(back(**kwargs), 303)
+
+        return t.cast(V, wrapped)
+
+    return decorate
+
+
+def done(message: str, target: str, payload: dict[str, t.Any]) -> Response:
+    if wants_json():
+        return jsonify(payload)
+    flash(message, "success")
+    return redirect(target, 303)
+
+
+def user_names() -> dict[str, str]:
+    return {str(user.id): user.display_name for user in db.session.execute(sa.select(User)).scalars()}
+
+
+def active_users() -> list[User]:
+    return list(db.session.execute(sa.select(User).where(User.active.is_(True)).order_by(User.name, User.email)).scalars())
+
+
+# --- the list ---------------------------------------------------------------------------------
+
+
 @bp.get("/leads")
 def leads_index() -> t.Any:
-    count, leads, limit, offset = count_and_page(sa.select(Lead), (Lead.created_time.desc(), Lead.id.desc()))
-    payload = {"leads": LeadSchema(many=True).dump(leads), "count": count, "limit": limit, "offset": offset}
-    return respond("metaads/leads/index.html", payload, lead_rows=leads)
+    """Filters: status (one, or several comma separated), form_id (our LeadForm id), campaign_id
+    and ad_id (Meta's ids), assigned_to (a user id, or ``none``), q, created_after,
+    created_before, order (``-created_time`` newest first, the default, or ``created_time``).
+    Paging: limit with offset, or with a cursor (``after`` = next_cursor, ``before`` =
+    previous_cursor) whose cost does not grow with depth."""
+    filters, position = read_list_args(query_args())
+    limit, offset = paging_args()
+    if offset and (position.after or position.before):
+        raise APIError(
+            400,
+            "validation_error",
+            "offset cannot be combined with after or before.",
+            {"fields": {"offset": ["use a cursor or an offset"]}},
+        )
+    query = sa.select(Lead).where(*filters.conditions()).options(selectinload(Lead.lead_form))
+    page = keyset_page(
+        query, newest_first=filters.newest_first, limit=limit, offset=offset, after=position.after, before=position.before
+    )
+    counts = count_leads(
+        filters.conditions(),
+        filters.conditions(with_status=False),
+        int(current_app.config["METAADS_COUNT_CAP"]),
+        selected=filters.status,
+        one_scan=filters.reads_every_row,
+    )
+    payload = {
+        "leads": [lead_json(lead) for lead in page.rows],
+        "count": counts.total,
+        "count_is_estimate": counts.total_is_estimate,
+        "limit": limit,
+        "offset": offset,
+        "next_cursor": page.next_cursor,
+        "previous_cursor": page.previous_cursor,
+        "status_counts": counts.by_status,
+        "status_counts_capped": sorted(counts.capped_statuses),
+    }
+    context = {} if wants_json() else list_context(filters, position, page, counts, limit, offset)
+    return respond("metaads/leads/index.html", payload, **context)
+
+
+def list_context(
+    filters: LeadFilters, position: ListPosition, page: Page, counts: Counts, limit: int, offset: int
+) -> dict[str, t.Any]:
+    number = position.page or offset // limit + 1
+    first = (number - 1) * limit + 1 if position.page else offset + 1
+
+    def list_url(**changes: t.Any) -> str:
+        """This list with some arguments changed (None removes one); every other argument stays,
+        except the position, which a changed list starts over."""
+        args: dict[str, t.Any] = {
+            key: values for key, values in request.args.lists() if key not in ("after", "before", "page", "offset")
+        }
+        args.update({key: [value] for key, value in changes.items()})
+        return url_for("metaads.leads_index", **{key: value for key, value in args.items() if value not in ([None], [""])})
+
+    return {
+        "lead_rows": page.rows,
+        "counts": counts,
+        "filters": filters,
+        "first_row": first,
+        "paged": bool(position.after or position.before or offset),
+        "list_url": list_url,
+        "next_url": list_url(after=page.next_cursor, page=number + 1) if page.next_cursor else None,
+        "previous_url": list_url(before=page.previous_cursor, page=max(number - 1, 1)) if page.previous_cursor else None,
+        "current_url": request.full_path.rstrip("?"),
+        "users": active_users(),
+        "names": user_names(),
+        "forms": db.session.execute(sa.select(LeadForm.id, LeadForm.name).order_by(LeadForm.name).limit(500)).all(),
+        "campaigns": db.session.execute(
+            sa.select(AdCampaign.meta_campaign_id, AdCampaign.name).order_by(AdCampaign.name).limit(500)
+        ).all(),
+        "ads": db.session.execute(sa.select(Ad.meta_ad_id, Ad.name).order_by(Ad.name).limit(500)).all(),
+        "statuses": list(LeadStatus),
+    }
+
+
+# --- one lead ---------------------------------------------------------------------------------
 
 
 @bp.get("/leads/<int:lead_id>")
 def lead_detail(lead_id: int) -> t.Any:
-    lead = db.session.get(Lead, lead_id) or abort(404, description="No such lead.")
-    return respond("metaads/leads/detail.html", {"lead": LeadSchema().dump(lead)}, lead_obj=lead)
+    lead = load_lead(lead_id)
+    context = {} if wants_json() else detail_context(lead)
+    return respond("metaads/leads/detail.html", {"lead": lead_detail_json(lead)}, lead_obj=lead, **context)
+
+
+def detail_context(lead: Lead) -> dict[str, t.Any]:
+    names = user_names()
+    actors = {activity.id: names.get(str(activity.actor_user_id)) for activity in lead.activities}
+    steps = [(status, STEP_LABELS.get(status, status.value)) for status in allowed_transitions(lead)]
+    # A closed lead's first step reopens it, to where it was before.
+    if lead.status in (LeadStatus.DISQUALIFIED, LeadStatus.ARCHIVED) and steps:
+        steps[0] = (steps[0][0], f"Reopen as {steps[0][0].value}")
+    return {
+        "answers": labelled_answers(lead),
+        "steps": steps,
+        "users": active_users(),
+        "names": names,
+        "timeline": [(activity, describe(activity, names), actors[activity.id]) for activity in reversed(lead.activities)],
+    }
+
+
+@bp.route("/leads/<int:lead_id>", methods=["PATCH", "POST"])
+@back_on_error(lambda lead_id: url_for("metaads.lead_detail", lead_id=lead_id))
+def lead_update(lead_id: int) -> t.Any:
+    """JSON: ``PATCH`` with any of status, notes (replaces), note (appends), assigned_to (a user
+    id, null to unassign). Browsers post the same fields (``assigned_to=none`` unassigns)."""
+    update = LeadUpdateSchema().load(request_body())
+    lead = load_lead(lead_id, lock=True)
+    changes = apply_update(lead, update, actor())
+    commit(changes)
+    return done(update_message(update, lead), url_for("metaads.lead_detail", lead_id=lead.id), {"lead": lead_detail_json(lead)})
+
+
+def update_message(update: LeadUpdate, lead: Lead) -> str:
+    parts = []
+    if update.assigned_to is not KEEP:
+        who = user_names().get(str(update.assigned_to)) if update.assigned_to else None
+        parts.append(f"Assigned to {who}." if who else "Unassigned.")
+    if update.notes is not KEEP:
+        parts.append("Notes saved.")
+    if update.note:
+        parts.append("Note added.")
+    if update.status:
+        parts.append(f"Status: {lead.status.value}.")
+    return " ".join(parts)
+
+
+@bp.post("/leads/<int:lead_id>/convert")
+@back_on_error(lambda lead_id: url_for("metaads.lead_detail", lead_id=lead_id))
+def lead_convert(lead_id: int) -> t.Any:
+    """Qualified → converted: sets converted_at and links (or creates) the lead's Person."""
+    lead = load_lead(lead_id, lock=True)
+    who = actor()
+    change = change_status(lead, LeadStatus.CONVERTED, who.id if who else None)
+    commit([change] if change else [])
+    message = "Converted." + (" Linked to a Person." if lead.person_id else "")
+    return done(message, url_for("metaads.lead_detail", lead_id=lead.id), {"lead": lead_detail_json(lead)})
+
+
+@bp.route("/leads/<int:lead_id>/erase", methods=["GET", "POST"])
+@back_on_error(lambda lead_id: url_for("metaads.lead_detail", lead_id=lead_id))
+def lead_erase(lead_id: int) -> t.Any:
+    """GET: the confirmation page. POST: delete the lead's personal data now (keeps an audit entry)."""
+    lead = load_lead(lead_id, lock=request.method == "POST")
+    if request.method == "GET":
+        return respond("metaads/leads/erase.html", {"lead": lead_json(lead)}, lead_obj=lead)
+    who = actor()
+    erase_lead(lead, actor_id=who.id if who else None, reason="request")
+    db.session.commit()
+    message = "Personal data deleted. The lead's source and status are kept."
+    return done(message, url_for("metaads.lead_detail", lead_id=lead.id), {"lead": lead_detail_json(lead)})
+
+
+# --- many leads -------------------------------------------------------------------------------
+
+
+@bp.post("/leads/bulk")
+@back_on_error(lambda: leads_list_url())
+def leads_bulk() -> t.Any:
+    """``ids`` (up to 500) and ``status`` and/or ``assigned_to``. All or nothing: 404 for unknown
+    ids, 409 (with each refusal) if any lead may not take the status."""
+    ids, update = BulkUpdateSchema().load(request_body())
+    leads, changes = bulk_update(ids, update, actor())
+    commit(changes)
+    payload = {"leads": [lead_json(lead) for lead in leads], "count": len(leads), "status_changes": len(changes)}
+    noun = "lead" if len(leads) == 1 else "leads"
+    return done(f"{len(leads)} {noun} updated.", leads_list_url(), payload)
+
+
+@bp.post("/leads/export")
+@back_on_error(lambda: leads_list_url())
+def leads_export() -> t.Any:
+    """The list's filters (query string or body) as CSV. ``bom=1`` adds a byte order mark for
+    Excel; ``mode=link`` writes the file in a job and answers 202 with a signed link instead."""
+    data = {**query_args(), **request_body()}
+    filters, options = read_filters(data), ExportOptionsSchema().load(data)
+    who = actor()
+    if options["mode"] == "link":
+        export = downloads.start_export(filters, bom=options["bom"], user_id=who.id if who else None)
+        if wants_json():
+            return jsonify({"export": export.as_json()}), 202
+        flash("Your export is being prepared. Its download link is below.", "success")
+        return redirect(url_for("metaads.lead_export", export_id=export.id), 303)
+    return stream_csv(filters, bom=options["bom"], actor_id=who.id if who else None)
+
+
+def stream_csv(filters: LeadFilters, *, bom: bool, actor_id: int | None) -> Response:
+    export = CsvExport.prepare(filters, bom=bom)
+
+    def generate() -> t.Iterator[bytes]:
+        completed = False
+        try:
+            yield from export.chunks()
+            completed = True
+        finally:
+            # Also when the download is cut short: the log says how many rows left.
+            db.session.rollback()
+            record_export(filters, export.rows, actor_id, mode="download", completed=completed)
+            db.session.commit()
+
+    response = Response(stream_with_context(generate()), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename(utcnow())}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/leads/exports/<export_id>")
+def lead_export(export_id: str) -> t.Any:
+    """An export made with ``mode=link``: its state and its shareable link."""
+    export = downloads.load(export_id) or abort(404, description="No such export (exports are deleted after 24 hours).")
+    return respond("metaads/leads/export.html", {"export": export.as_json()}, export_obj=export, names=user_names())
+
+
+@bp.get("/leads/exports/<export_id>/file")
+def lead_export_file(export_id: str) -> Response:
+    """The same file for a logged-in admin, without the signed link."""
+    return downloads.send_export(downloads.ready(downloads.load(export_id)))
+
+
+# --- lead forms -------------------------------------------------------------------------------
 
 
 @bp.get("/lead-forms")
 def lead_forms_index() -> t.Any:
     count, forms, limit, offset = count_and_page(sa.select(LeadForm), (LeadForm.name, LeadForm.id))
-    payload = {"lead_forms": LeadFormSchema(many=True).dump(forms), "count": count, "limit": limit, "offset": offset}
+    payload = {"lead_forms": [lead_form_json(form) for form in forms], "count": count, "limit": limit, "offset": offset}
     return respond("metaads/lead_forms/index.html", payload, form_rows=forms)
 
 
 @bp.get("/lead-forms/<int:form_id>")
 def lead_form_detail(form_id: int) -> t.Any:
     form = db.session.get(LeadForm, form_id) or abort(404, description="No such lead form.")
-    return respond("metaads/lead_forms/detail.html", {"lead_form": LeadFormSchema().dump(form)}, form_obj=form)
+    return respond("metaads/lead_forms/detail.html", {"lead_form": lead_form_json(form)}, form_obj=form)

@@ -50,7 +50,7 @@ def pytest_configure(config: pytest.Config) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def build_app(db_file: Path) -> Flask:
+def build_app(db_file: Path, **overrides: t.Any) -> Flask:
     import flask_migrate
 
     from plugins.core import create_app
@@ -62,6 +62,7 @@ def build_app(db_file: Path) -> Flask:
             "JOBS_MODE": "eager",
             "SECRET_KEY": "test",
             "ACCOUNTS_ARGON2": {"time_cost": 1, "memory_cost": 8192, "parallelism": 1},
+            **overrides,
         }
     )
     with app.app_context():
@@ -120,6 +121,25 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[LiveServ
     with app.app_context():
         ids = seed(app)
     yield from serve(app, ids)
+
+
+@pytest.fixture(scope="session")
+def leads_server(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[LiveServer]:
+    """The seeded install once more, for tests that change its leads (statuses, notes, erasure):
+    the other browser tests keep the data they expect."""
+    folder = tmp_path_factory.mktemp("browser-leads")
+    app = build_app(folder / "browser.db", METAADS_EXPORT_DIR=str(folder / "exports"))
+    with app.app_context():
+        ids = seed(app)
+    yield from serve(app, ids)
+
+
+@pytest.fixture
+def leads_tab(browser: Browser, leads_server: LiveServer, screenshots: Path) -> t.Iterator[Tab]:
+    """A tab on ``leads_server`` that has not logged in yet."""
+    context, tab = open_tab(browser, leads_server, screenshots)
+    yield tab
+    context.close()
 
 
 @pytest.fixture(scope="session")

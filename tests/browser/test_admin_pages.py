@@ -184,11 +184,15 @@ def test_pagination_keeps_other_query_arguments(admin_tab: Tab) -> None:
     pager.get_by_role("link", name="Next").click()
     admin_tab.page.wait_for_load_state()
     query = parse_qs(urlsplit(admin_tab.page.url).query)
-    assert query == {"limit": ["2"], "offset": ["2"], "utm": ["keep"]}
+    # Keyset paging: Next carries a cursor (fast at any depth), never an offset.
+    assert (query["limit"], query["utm"], query["page"]) == (["2"], ["keep"], ["2"])
+    assert "after" in query and "offset" not in query
     expect(pager).to_contain_text("Showing 3–4 of 6 leads")
     pager.get_by_role("link", name="Previous").click()
     admin_tab.page.wait_for_load_state()
-    assert parse_qs(urlsplit(admin_tab.page.url).query)["offset"] == ["0"]
+    query = parse_qs(urlsplit(admin_tab.page.url).query)
+    assert query["page"] == ["1"] and "before" in query
+    expect(pager).to_contain_text("Showing 1–2 of 6 leads")
     admin_tab.assert_clean()
 
 

@@ -19,6 +19,7 @@ PUBLIC_ENDPOINTS = {
     "socials_webhooks.receive",
     "socials_webhooks.facebook_leadgen_verify",
     "socials_webhooks.facebook_leadgen",
+    "metaads_downloads.download",  # a signed, expiring export link: the signature is its credential
 }
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}

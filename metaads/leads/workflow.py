@@ -1,0 +1,236 @@
+"""The lead status workflow, notes and assignment; every change leaves a LeadActivity.
+
+Statuses move forward one step at a time: new → contacted → qualified → converted. A lead can be
+disqualified or archived from any status. *Reopening* a disqualified or archived lead returns it to
+the open status it had when it was closed (read from the activity log; ``new`` when the log does
+not say), so a qualified lead archived by mistake comes back qualified, not new.
+
+Activities never hold personal data (no note text, no answers): they outlive an erasure.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+
+import sqlalchemy as sa
+from flask import current_app
+from marshmallow import ValidationError
+
+from metaads.models import Lead, LeadActivity
+from metaads.models.enums import LeadStatus
+from metaads.signals import lead_status_changed
+from plugins.accounts.models import User
+from plugins.core.extensions import db
+from plugins.core.http import APIError
+from plugins.core.models import utcnow
+from plugins.persons import find_or_create_person
+
+NEXT_STEP = {
+    LeadStatus.NEW: LeadStatus.CONTACTED,
+    LeadStatus.CONTACTED: LeadStatus.QUALIFIED,
+    LeadStatus.QUALIFIED: LeadStatus.CONVERTED,
+}
+CLOSED = (LeadStatus.DISQUALIFIED, LeadStatus.ARCHIVED)
+OPEN = (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED, LeadStatus.CONVERTED)
+#: Activities that record a status change (``converted`` is the change into converted).
+STATUS_ACTIONS = ("status_changed", "converted")
+
+
+@dataclasses.dataclass(frozen=True)
+class StatusChange:
+    lead_id: int
+    from_status: str
+    to_status: str
+    user_id: int | None
+
+
+#: Marks an ``assigned_to`` or ``notes`` the request did not mention (None means "clear it").
+KEEP: t.Final = object()
+
+
+@dataclasses.dataclass(frozen=True)
+class LeadUpdate:
+    """What a PATCH asks for; a field left as ``KEEP`` is not touched."""
+
+    status: LeadStatus | None = None
+    notes: str | object | None = KEEP
+    note: str | None = None
+    assigned_to: str | object | None = KEEP
+
+
+def allowed_transitions(lead: Lead) -> list[LeadStatus]:
+    allowed = []
+    if lead.status in NEXT_STEP:
+        allowed.append(NEXT_STEP[lead.status])
+    if lead.status in CLOSED:
+        allowed.append(reopen_target(lead))
+    return allowed + [status for status in CLOSED if status != lead.status]
+
+
+def reopen_target(lead: Lead) -> LeadStatus:
+    """The open status the lead left when it was last closed; ``new`` if the log has none."""
+    previous = db.session.execute(
+        sa.select(LeadActivity.from_value)
+        .where(
+            LeadActivity.lead_id == lead.id,
+            LeadActivity.action.in_(STATUS_ACTIONS),
+            LeadActivity.from_value.in_([s.value for s in OPEN]),
+            LeadActivity.to_value.in_([s.value for s in CLOSED]),
+        )
+        .order_by(LeadActivity.id.desc())
+        .limit(1)
+    ).scalar()
+    return LeadStatus(previous) if previous else LeadStatus.NEW
+
+
+def transition_refused(lead: Lead, target: LeadStatus, allowed: t.Sequence[LeadStatus]) -> APIError:
+    names = [status.value for status in allowed]
+    return APIError(
+        409,
+        "transition_not_allowed",
+        f"A {lead.status.value} lead cannot become {target.value}. Allowed next: {', '.join(names)}.",
+        {"status": lead.status.value, "requested": target.value, "allowed": names},
+    )
+
+
+def log(
+    lead: Lead,
+    action: str,
+    actor_id: int | None,
+    from_value: str | None = None,
+    to_value: str | None = None,
+    details: dict[str, t.Any] | None = None,
+) -> None:
+    db.session.add(
+        LeadActivity(
+            lead_id=lead.id, action=action, actor_user_id=actor_id, from_value=from_value, to_value=to_value, details=details
+        )
+    )
+
+
+def change_status(lead: Lead, target: LeadStatus, actor_id: int | None) -> StatusChange | None:
+    """Move ``lead`` to ``target`` (409 listing the allowed statuses if it may not); None when it is
+    already there. Sets ``contacted_at`` / ``converted_at`` the first time; converting links the
+    lead to a Person."""
+    if target == lead.status:
+        return None
+    allowed = allowed_transitions(lead)
+    if target not in allowed:
+        raise transition_refused(lead, target, allowed)
+    before, now = lead.status, utcnow()
+    lead.status = target
+    if target == LeadStatus.CONTACTED and lead.contacted_at is None:
+        lead.contacted_at = now
+    if target == LeadStatus.CONVERTED and lead.converted_at is None:
+        lead.converted_at = now
+    action = "converted" if target == LeadStatus.CONVERTED else "status_changed"
+    log(lead, action, actor_id, before.value, target.value, {"reopened": True} if before in CLOSED and target in OPEN else None)
+    if target == LeadStatus.CONVERTED:
+        link_person(lead, actor_id)
+    return StatusChange(lead.id, before.value, target.value, actor_id)
+
+
+def link_person(lead: Lead, actor_id: int | None) -> None:
+    """Link the lead to the Person with its email or phone, creating one if there is none. An erased
+    lead has nothing to match on, and a linked one keeps its Person."""
+    if lead.person_id is not None or lead.erased_at is not None:
+        return
+    if not (lead.email or lead.phone or lead.full_name or lead.first_name or lead.last_name):
+        return
+    person, created = find_or_create_person(
+        email=lead.email,
+        phone=lead.phone,
+        full_name=lead.full_name,
+        first_name=lead.first_name,
+        last_name=lead.last_name,
+        match_on=tuple(current_app.config.get("METAADS_PERSON_MATCH_ON", ("email", "phone"))),
+    )
+    lead.person_id = person.id
+    log(lead, "person_linked", actor_id, None, str(person.id), {"created": created})
+
+
+def assign(lead: Lead, user_id: str | None, actor_id: int | None) -> None:
+    """``user_id`` is a user's id as a string (the seed's type), or None to unassign."""
+    if user_id == lead.assigned_to:
+        return
+    if user_id is not None and db.session.get(User, int(user_id)) is None:
+        raise ValidationError({"assigned_to": [f"No user has the id {user_id}."]})
+    log(lead, "assigned", actor_id, lead.assigned_to, user_id)
+    lead.assigned_to = user_id
+
+
+def replace_notes(lead: Lead, text: str | None, actor_id: int | None) -> None:
+    refuse_if_erased(lead)
+    text = text or None
+    if text == lead.notes:
+        return
+    lead.notes = text
+    log(lead, "note_added", actor_id, details={"replaced": True, "length": len(text or "")})
+
+
+def add_note(lead: Lead, text: str, actor: User | None) -> None:
+    """Append ``text`` under a line saying when and by whom; earlier notes stay as they were."""
+    refuse_if_erased(lead)
+    author = actor.display_name if actor else "system"
+    entry = f"{utcnow():%Y-%m-%d %H:%M} UTC · {author}\n{text.strip()}"
+    lead.notes = f"{lead.notes}\n\n{entry}" if lead.notes else entry
+    log(lead, "note_added", actor.id if actor else None, details={"length": len(text.strip())})
+
+
+def refuse_if_erased(lead: Lead) -> None:
+    if lead.erased_at is not None:
+        raise APIError(409, "lead_erased", "This lead's personal data was erased; notes can no longer be added.")
+
+
+def apply_update(lead: Lead, update: LeadUpdate, actor: User | None) -> list[StatusChange]:
+    """Assignee and notes first, the status last (so a conversion sees the final state)."""
+    actor_id = actor.id if actor else None
+    if update.assigned_to is not KEEP:
+        assign(lead, t.cast("str | None", update.assigned_to), actor_id)
+    if update.notes is not KEEP:
+        replace_notes(lead, t.cast("str | None", update.notes), actor_id)
+    if update.note:
+        add_note(lead, update.note, actor)
+    change = change_status(lead, update.status, actor_id) if update.status else None
+    return [change] if change else []
+
+
+def bulk_update(ids: t.Sequence[int], update: LeadUpdate, actor: User | None) -> tuple[list[Lead], list[StatusChange]]:
+    """All or nothing: unknown ids → 404, and if any lead may not take the status → 409 listing
+    each refusal; otherwise every lead changes (each change logged on its lead)."""
+    leads = list(db.session.execute(sa.select(Lead).where(Lead.id.in_(ids)).order_by(Lead.id).with_for_update()).scalars())
+    missing = sorted(set(ids) - {lead.id for lead in leads})
+    if missing:
+        raise APIError(404, "not_found", f"No leads with the ids {', '.join(map(str, missing))}.", {"missing": missing})
+    if update.status:
+        refused = [refusal(lead, update.status) for lead in leads]
+        refused = [r for r in refused if r]
+        if refused:
+            raise APIError(
+                409,
+                "transition_not_allowed",
+                f"{len(refused)} of the {len(leads)} leads cannot become {update.status.value}; nothing was changed.",
+                {"requested": update.status.value, "refused": refused},
+            )
+    changes = [change for lead in leads for change in apply_update(lead, update, actor)]
+    return leads, changes
+
+
+def refusal(lead: Lead, target: LeadStatus) -> dict[str, t.Any] | None:
+    if target == lead.status:
+        return None
+    allowed = allowed_transitions(lead)
+    if target in allowed:
+        return None
+    return {"id": lead.id, "status": lead.status.value, "allowed": [s.value for s in allowed]}
+
+
+def commit(changes: t.Sequence[StatusChange]) -> None:
+    """Commit, then announce the status changes (receivers only ever see committed state)."""
+    db.session.commit()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    for change in changes:
+        lead_status_changed.send(
+            app, lead_id=change.lead_id, from_status=change.from_status, to_status=change.to_status, user_id=change.user_id
+        )

@@ -399,4 +399,8 @@ def lead_forms_index() -> t.Any:
 @bp.get("/lead-forms/<int:form_id>")
 def lead_form_detail(form_id: int) -> t.Any:
     form = db.session.get(LeadForm, form_id) or abort(404, description="No such lead form.")
-    return respond("metaads/lead_forms/detail.html", {"lead_form": lead_form_json(form)}, form_obj=form)
+    from metaads.views.test_leads import test_lead_status
+
+    return respond(
+        "metaads/lead_forms/detail.html", {"lead_form": lead_form_json(form)}, form_obj=form, test_lead=test_lead_status(form)
+    )

@@ -68,6 +68,12 @@ def test_test_lead_is_created_and_tracked(
     deliver(client, graph, [test_lead["id"]])  # Meta's webhook for it
     status = client.get(f"/admin/meta-ads/lead-forms/{form.id}/test-lead", headers=api_headers).get_json()["test_lead"]
     assert status["received_at"] and status["fetched_at"] and status["lead_id"]
+    from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, login
+
+    browser = app.test_client()
+    login(browser, ADMIN_EMAIL, ADMIN_PASSWORD)
+    page = browser.get(f"/admin/meta-ads/lead-forms/{form.id}").get_data(as_text=True)
+    assert "Send a test lead" in page and f"/admin/meta-ads/leads/{status['lead_id']}" in page
 
 
 def test_test_lead_needs_a_connected_page(app: Flask, client: FlaskClient, api_headers: dict[str, str]) -> None:

@@ -8,11 +8,10 @@ import logging
 import sqlalchemy as sa
 from flask import current_app
 
-from metaads.models import Lead, LeadActivity
+from metaads.models import Lead
 from metaads.signals import lead_received
 from plugins.core import jobs
 from plugins.core.extensions import db
-from plugins.persons import find_or_create_person
 
 log = logging.getLogger(__name__)
 
@@ -37,29 +36,17 @@ def after_leads_stored(lead_ids: list[int]) -> None:
 
 
 def link_persons(lead_ids: list[int]) -> int:
-    """Link each lead to its Person (matched by email, then phone), creating one if needed."""
-    match_on = tuple(current_app.config["METAADS_PERSON_MATCH_ON"])
+    """Link each new lead with an email or phone to its Person (found or created). A lead with
+    only a name is left for an admin: a name alone would make a new Person every time."""
+    from metaads.leads.workflow import link_person
+
     leads = db.session.execute(
         sa.select(Lead).where(Lead.id.in_(lead_ids), Lead.person_id.is_(None), Lead.erased_at.is_(None))
     ).scalars()
     linked = 0
     for lead in leads:
-        if not (lead.email or lead.phone):
-            continue
-        person, created = find_or_create_person(
-            email=lead.email,
-            phone=lead.phone,
-            full_name=lead.full_name,
-            first_name=lead.first_name,
-            last_name=lead.last_name,
-            match_on=match_on,
-        )
-        lead.person_id = person.id
-        db.session.add(
-            LeadActivity(
-                lead_id=lead.id, action="person_linked", to_value=str(person.id), details={"created": created, "automatic": True}
-            )
-        )
-        linked += 1
+        if lead.email or lead.phone:
+            link_person(lead, None, automatic=True)
+            linked += 1
     db.session.commit()
     return linked

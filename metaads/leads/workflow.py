@@ -131,9 +131,10 @@ def change_status(lead: Lead, target: LeadStatus, actor_id: int | None) -> Statu
     return StatusChange(lead.id, before.value, target.value, actor_id)
 
 
-def link_person(lead: Lead, actor_id: int | None) -> None:
+def link_person(lead: Lead, actor_id: int | None, *, automatic: bool = False) -> None:
     """Link the lead to the Person with its email or phone, creating one if there is none. An erased
-    lead has nothing to match on, and a linked one keeps its Person."""
+    lead has nothing to match on, and a linked one keeps its Person. ``automatic``: linked on
+    arrival, not by an admin (recorded in the activity)."""
     if lead.person_id is not None or lead.erased_at is not None:
         return
     if not (lead.email or lead.phone or lead.full_name or lead.first_name or lead.last_name):
@@ -147,7 +148,8 @@ def link_person(lead: Lead, actor_id: int | None) -> None:
         match_on=tuple(current_app.config.get("METAADS_PERSON_MATCH_ON", ("email", "phone"))),
     )
     lead.person_id = person.id
-    log(lead, "person_linked", actor_id, None, str(person.id), {"created": created})
+    details = {"created": created, "automatic": True} if automatic else {"created": created}
+    log(lead, "person_linked", actor_id, None, str(person.id), details)
 
 
 def assign(lead: Lead, user_id: str | None, actor_id: int | None) -> None:

@@ -14,6 +14,7 @@ from plugins.socials.cli import cli
 from plugins.socials.models import PlatformStatus, SocialPage, SocialPlatform
 from plugins.socials.registry import SocialsState, socials_state
 from plugins.socials.views import bp
+from plugins.socials.webhooks import WebhookReceiver
 from plugins.socials.webhooks import bp as webhooks_bp
 
 __all__ = ["SocialPage", "SocialPlatform", "init_app", "socials_state"]
@@ -40,6 +41,7 @@ def init_app(app: Flask) -> None:
     app.extensions["socials"] = SocialsState()
     app.register_blueprint(bp)
     app.register_blueprint(webhooks_bp)
+    app.wsgi_app = WebhookReceiver(app, app.wsgi_app)  # type: ignore[method-assign]
     app.cli.add_command(cli)
     state = platform_state(app)
     state.add_menu_item("Connections", "socials.connections", order=50)

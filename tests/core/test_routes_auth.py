@@ -15,10 +15,8 @@ PUBLIC_ENDPOINTS = {
     "static",
     "core.healthz",
     "core.index",
-    "socials_webhooks.verify",
-    "socials_webhooks.receive",
+    "socials_webhooks.verify",  # the POST side is served in front of Flask (WebhookReceiver)
     "socials_webhooks.facebook_leadgen_verify",
-    "socials_webhooks.facebook_leadgen",
     "metaads_downloads.download",  # a signed, expiring export link: the signature is its credential
 }
 

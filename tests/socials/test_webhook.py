@@ -195,3 +195,54 @@ def test_last_webhook_time_is_kept_per_page(client: FlaskClient, received: list[
 def test_webhook_needs_no_csrf_token_and_no_login(client: FlaskClient, received: list[WebhookChange]) -> None:
     assert post(client, feed_body("7")).status_code == 200
     assert received[0].value == {"post_id": "7"}
+
+
+# -- the receiver in front of Flask ---------------------------------------------------------------
+
+
+def test_answers_are_json_that_is_neither_sniffed_nor_cached(client: FlaskClient, received: list[WebhookChange]) -> None:
+    ok = post(client, feed_body("1"))
+    refused = post(client, feed_body("1"), signature="sha256=abc")
+    for response in (ok, refused):
+        assert response.mimetype == "application/json"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers["Content-Length"] == str(len(response.get_data()))
+    assert ok.get_json() == {"received": 1}
+    assert refused.status_code == 403
+    assert refused.get_json()["error"] == {"code": "forbidden", "message": "The signature does not match.", "details": {}}
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+def test_other_methods_reach_flask(client: FlaskClient, received: list[WebhookChange], method: str) -> None:
+    body = feed_body("1")
+    response = client.open(URLS[0], method=method, data=body, headers={"X-Hub-Signature-256": sign(body)})
+    assert response.status_code == 405 and received == []
+
+
+def test_an_unexpected_failure_is_a_logged_500_for_meta_to_retry(
+    app: Flask, client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    def buggy(changes: list[WebhookChange]) -> None:
+        raise KeyError("a bug")
+
+    socials_state(app).register_webhook_handler("feed", buggy)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = post(client, feed_body("1"))
+    assert response.status_code == 500 and response.get_json()["error"]["code"] == "internal_error"
+    assert "webhook delivery failed" in caplog.text
+    app.config["PROPAGATE_EXCEPTIONS"] = None  # testing: a bug reaches the test instead
+    with pytest.raises(KeyError):
+        post(client, feed_body("1"))
+
+
+def test_served_when_the_platform_mounts_the_app_under_a_prefix(app: Flask, received: list[WebhookChange]) -> None:
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+    from werkzeug.test import Client
+    from werkzeug.wrappers import Response
+
+    mounted = Client(DispatcherMiddleware(Response("host", status=404), {"/platform": app}))
+    body = feed_body("5")
+    response = mounted.post("/platform" + URLS[0], data=body, headers={"X-Hub-Signature-256": sign(body)})
+    assert response.status_code == 200 and received[0].value == {"post_id": "5"}
+    assert mounted.post(URLS[0], data=body, headers={"X-Hub-Signature-256": sign(body)}).status_code == 404

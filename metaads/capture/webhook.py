@@ -16,6 +16,7 @@ import typing as t
 from metaads.capture.upsert import insert_for
 from metaads.models import WebhookInbox
 from metaads.models.enums import InboxStatus, LeadSource
+from plugins.core import autocommit
 from plugins.core.extensions import db
 from plugins.core.models import utcnow, without_nul
 from plugins.socials.registry import WebhookChange
@@ -101,24 +102,26 @@ COLUMNS = (
 )
 
 
+#: What a new row starts with, spelled out: the inbox upsert runs without SQLAlchemy's defaults.
+NEW_ROW = {"source": LeadSource.WEBHOOK.value, "attempts": 0, "deliveries": 1}
+
+
 def store(rows: list[dict[str, t.Any]]) -> list[int]:
     """Insert the rows, or count one more delivery for keys we have; commit.
 
     Returns the ids of the rows still waiting for a worker (new ones, and earlier ones not yet
-    processed). One cached statement, executed for many rows, answers with those ids itself:
-    this runs once per webhook delivery, the hottest path we have.
+    processed). One cached statement, executed for many rows, answers with those ids itself and
+    is committed on its own: this runs once per webhook delivery, the hottest path we have.
     """
     unique = {row["dedupe_key"]: row for row in rows}  # a batch may repeat a lead
     if not unique:
         return []
     now = utcnow()
     values = [
-        {**dict.fromkeys(COLUMNS), "source": LeadSource.WEBHOOK.value, "received_at": now, **row} for row in unique.values()
+        {**dict.fromkeys(COLUMNS), **NEW_ROW, "received_at": now, **row} for row in unique.values()
     ]
-    result = db.session.execute(upsert_statement(), values)
-    pending = [row_id for row_id, status in result.all() if status == InboxStatus.PENDING]
-    db.session.commit()
-    return pending
+    stored = autocommit.execute(upsert_statement(), values)
+    return [row_id for row_id, status in stored if status == InboxStatus.PENDING]
 
 
 _UPSERTS: dict[str, t.Any] = {}

@@ -39,6 +39,14 @@ ELIGIBLE = (InboxStatus.PENDING, InboxStatus.ENQUEUED)
 DRAIN_SECONDS = 60.0
 #: Waiting processing jobs beyond which a webhook queues no further job (see queue_is_busy).
 BUSY_QUEUE_LENGTH = 2
+#: How long a web process trusts having seen that many jobs waiting before it asks Redis again:
+#: asking on every delivery costs a round trip per webhook at burst rates. It is safe because
+#: a job leaves only after finding nothing due twice, at least this far apart (claim_until_quiet).
+BUSY_MEMORY_SECONDS = 0.25
+#: How often a job that found nothing due looks again during that time.
+QUIET_POLL_SECONDS = 0.05
+
+_busy_until = 0.0  # per process: until when queue_is_busy answers True without asking
 
 
 def enqueue_processing(inbox_ids: list[int], delay: dt.timedelta | None = None) -> None:
@@ -56,13 +64,20 @@ def queue_is_busy() -> bool:
     """Enough processing jobs wait already: any of them will claim newly due rows when it runs
     (a job takes every due row, not only the ones it was queued for), so one more adds only the
     cost of a job that finds nothing to do."""
+    global _busy_until
     runner = jobs.runner()
     if runner.mode != "rq":
         return False
+    asked = time.monotonic()
+    if asked < _busy_until:
+        return True
     try:
-        return bool(runner.queue("metaads-high").count >= BUSY_QUEUE_LENGTH)
+        busy = runner.waiting("metaads-high") >= BUSY_QUEUE_LENGTH
     except Exception:  # Redis down: the enqueue that follows fails and says so
         return False
+    if busy:
+        _busy_until = asked + BUSY_MEMORY_SECONDS
+    return busy
 
 
 def process_inbox(inbox_ids: list[int] | None = None) -> dict[str, int]:
@@ -72,7 +87,7 @@ def process_inbox(inbox_ids: list[int] | None = None) -> dict[str, int]:
     deadline = time.monotonic() + DRAIN_SECONDS
     totals = Outcome()
     preferred = inbox_ids or []
-    while rows := claim(preferred):
+    while rows := claim_until_quiet(preferred):
         preferred = []
         outcome = Outcome()
         for page_id, group in group_by_page(rows).items():
@@ -160,6 +175,23 @@ def claim(preferred: list[int]) -> list[WebhookInbox]:
     if rows:  # one SELECT reloads them all, instead of one per row on first access
         rows = list(db.session.execute(sa.select(WebhookInbox).where(WebhookInbox.id.in_([r.id for r in rows]))).scalars())
     return rows
+
+
+def claim_until_quiet(preferred: list[int]) -> list[WebhookInbox]:
+    """``claim``; with RQ, when nothing is due, keep looking until ``BUSY_MEMORY_SECONDS`` have
+    passed since. A webhook that stored a row without queuing a job trusted that a job was
+    waiting at most that long ago: that job starts later than the webhook looked, so its last
+    look here comes after the row was committed, and it finds the row."""
+    rows = claim(preferred)
+    if rows or jobs.runner().mode != "rq":
+        return rows
+    quiet_until = time.monotonic() + BUSY_MEMORY_SECONDS
+    while True:
+        time.sleep(min(QUIET_POLL_SECONDS, max(0.0, quiet_until - time.monotonic())))
+        looked = time.monotonic()
+        rows = claim([])
+        if rows or looked >= quiet_until:
+            return rows
 
 
 def group_by_page(rows: list[WebhookInbox]) -> dict[str | None, list[WebhookInbox]]:

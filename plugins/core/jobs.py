@@ -23,6 +23,7 @@ from redis.retry import Retry
 from rq import Queue, SimpleWorker, Worker
 from rq.exceptions import DuplicateJobError
 from rq.job import Job
+from rq.worker import BaseWorker
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +116,10 @@ class JobRunner:
     def queue(self, name: str) -> Queue:
         return Queue(name, connection=self.redis, job_class=self.job_class())
 
+    def waiting(self, name: str) -> int:
+        """Jobs waiting in the queue ``name``: one ``LLEN``, without building a ``Queue``."""
+        return int(self.redis.llen(Queue.redis_queue_namespace_prefix + name))
+
     def job_class(self) -> type[Job]:
         return _app_job_class(self.app)
 
@@ -181,12 +186,12 @@ class JobRunner:
         return self._thread
 
     # -- RQ worker -----------------------------------------------------------------------------
-    def make_worker(self, queues: t.Sequence[str] = QUEUES, *, fork: bool = True) -> Worker:
+    def make_worker(self, queues: t.Sequence[str] = QUEUES, *, fork: bool = True) -> BaseWorker:
         """An RQ worker on ``queues``. ``fork=False`` runs jobs in the worker process itself
         (RQ's SimpleWorker: no fork per job, so several times the throughput of short jobs, at
         the price of the isolation a fork gives)."""
         self._warm_up()
-        worker_class = Worker if fork else SimpleWorker
+        worker_class: type[BaseWorker] = Worker if fork else SimpleWorker
         # A short worker TTL and maintenance interval bring a job whose worker was SIGKILLed back
         # within about 100 s instead of the defaults' 7+ minutes (see reliability.md §2.2).
         worker = worker_class(

@@ -225,3 +225,57 @@ def test_database_dropping_connections_during_a_burst(app: Flask, graph: Sandbox
 
     sweep_inbox(grace=dt.timedelta(0))
     assert stored_count(leads) == len(leads)
+
+
+# -- webhooks that skip Redis while processing jobs wait ---------------------------------------
+
+
+@pytest.mark.postgres_only
+def test_a_busy_queue_is_remembered_briefly(database_url: str, rq_settings: dict[str, t.Any], redis_url: str) -> None:
+    from metaads.capture import process
+
+    with running_app(database_url, **rq_settings, REDIS_URL=redis_url):
+        process._busy_until = 0.0
+        assert not process.queue_is_busy()
+        for _ in range(process.BUSY_QUEUE_LENGTH):
+            process.enqueue_processing([])
+        assert process.queue_is_busy()
+        jobs.runner().queue("metaads-high").empty()
+        assert process.queue_is_busy(), "within the memory, Redis is not asked again"
+        time.sleep(process.BUSY_MEMORY_SECONDS)
+        assert not process.queue_is_busy(), "after it, Redis is asked and the queue is empty"
+
+
+@pytest.mark.postgres_only
+def test_a_job_leaves_only_after_a_quiet_period_and_takes_what_arrives_in_it(
+    database_url: str, rq_settings: dict[str, t.Any], redis_url: str, graph: SandboxState
+) -> None:
+    """The other half of the bargain: a row stored while a webhook trusted an old "busy" is
+    claimed by the job that was waiting, because that job looks again before it leaves."""
+    from metaads.capture import process
+
+    with running_app(database_url, **rq_settings, REDIS_URL=redis_url) as app:
+        from plugins.socials.connect import connect_with_token
+
+        connect_with_token(graph.user_token)
+        burst_worker()  # the first sync
+        started = time.monotonic()
+        assert process.process_inbox([])["processed"] == 0
+        assert time.monotonic() - started >= process.BUSY_MEMORY_SECONDS, "it looked again before leaving"
+
+        lead = graph.create_lead(graph.seed.forms["standard"])["id"]
+        outcome: dict[str, int] = {}
+
+        def job() -> None:
+            with app.app_context():
+                outcome.update(process.process_inbox([]))
+
+        worker = threading.Thread(target=job)
+        worker.start()
+        time.sleep(process.BUSY_MEMORY_SECONDS / 3)  # the job found nothing and is looking again
+        process._busy_until = time.monotonic() + process.BUSY_MEMORY_SECONDS  # this process "saw" it waiting
+        jobs.runner().queue("metaads-high").empty()
+        assert deliver(app.test_client(), graph, [lead]) == [200]
+        assert jobs.runner().waiting("metaads-high") == 0, "the webhook trusted the busy queue and queued nothing"
+        worker.join(timeout=30)
+        assert outcome["processed"] == 1 and stored_count([lead]) == 1

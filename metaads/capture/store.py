@@ -10,7 +10,7 @@ import typing as t
 import sqlalchemy as sa
 
 from metaads.capture.answers import contact_fields
-from metaads.capture.upsert import insert_for
+from metaads.capture.upsert import insert_for, insert_rows
 from metaads.models import Lead, LeadActivity, LeadForm
 from metaads.models.enums import LeadSource, LeadStatus
 from plugins.core.extensions import db
@@ -40,6 +40,8 @@ REFRESHED = (
     "updated_at",
     "lead_form_id",
 )
+#: Leads per upsert statement: a page of the reconciler, and within SQLite's parameter limit.
+STATEMENT_LEADS = 500
 
 
 class LeadRecord(t.Protocol):
@@ -93,57 +95,58 @@ def store_leads(
         return Stored({}, [])
     unique = {record.id: record for record in records}
     forms = ensure_forms({r.form_id for r in unique.values() if r.form_id}, page_ids or {}, unique)
-    existing = set(db.session.execute(sa.select(Lead.meta_lead_id).where(Lead.meta_lead_id.in_(list(unique)))).scalars())
     now = utcnow()
     rows = [lead_row(r, source, platform_id, forms, (page_ids or {}).get(r.id), now) for r in unique.values()]
-    # A plain executemany: psycopg parses the statement once and pipelines the rows (with
-    # RETURNING, SQLAlchemy would build one huge statement that psycopg parses every time).
-    db.session.execute(upsert_statement(), rows)
-    # Erased leads stay erased (the conflict update skips them) but keep their row id.
-    ids = dict(db.session.execute(sa.select(Lead.meta_lead_id, Lead.id).where(Lead.meta_lead_id.in_(list(unique)))).all())
-    new = [unique[key] for key in unique if key not in existing and key in ids]
+    ids, inserted = upsert_leads(rows, now)
+    new = [record for key, record in unique.items() if key in inserted]
     count_new_leads(forms, new)
     return Stored(ids=ids, created=[ids[record.id] for record in new])
 
 
-_UPSERTS: dict[str, t.Any] = {}
+def upsert_leads(rows: list[dict[str, t.Any]], now: dt.datetime) -> tuple[dict[str, int], set[str]]:
+    """Upsert ``rows``, one statement per ``STATEMENT_LEADS``; returns every lead's row id and
+    the leads inserted now.
 
-
-def upsert_statement() -> t.Any:
-    """The lead upsert, built once per dialect so its compiled form is cached, executed for a
-    whole page of leads at once."""
-    dialect = db.engine.dialect.name
-    if dialect not in _UPSERTS:
-        table = Lead.__table__
-        statement = insert_for(table)
-        _UPSERTS[dialect] = statement.on_conflict_do_update(
+    A row the statement inserted carries this call's ``now`` as ``created_at``; a row it updated
+    keeps the time of the call that first stored it (``created_at`` is never refreshed). So the
+    answer is exact even when another process stores the same lead at the same moment, which a
+    SELECT before the upsert could not tell."""
+    table = Lead.__table__
+    ids: dict[str, int] = {}
+    inserted: set[str] = set()
+    for start in range(0, len(rows), STATEMENT_LEADS):
+        statement = insert_rows(table, rows[start : start + STATEMENT_LEADS])
+        statement = statement.on_conflict_do_update(
             index_elements=[table.c.meta_lead_id],
             set_={name: statement.excluded[name] for name in REFRESHED},
             where=table.c.erased_at.is_(None),
-        )
-    return _UPSERTS[dialect]
+        ).returning(table.c.meta_lead_id, table.c.id, table.c.created_at)
+        for meta_id, lead_id, created_at in db.session.execute(statement):
+            ids[meta_id] = lead_id
+            if created_at == now:
+                inserted.add(meta_id)
+    # Erased leads stay erased (the conflict update skips them, so RETURNING leaves them out)
+    # but keep their row id.
+    erased = [row["meta_lead_id"] for row in rows if row["meta_lead_id"] not in ids]
+    if erased:
+        ids.update(db.session.execute(sa.select(Lead.meta_lead_id, Lead.id).where(Lead.meta_lead_id.in_(erased))).all())
+    return ids, inserted
 
 
 def record_received(details_by_lead: t.Mapping[int, dict[str, t.Any]]) -> None:
-    """One ``received`` activity per new lead, written in one statement for the whole page."""
-    if not details_by_lead:
-        return
+    """One ``received`` activity per new lead, written in one statement per page of leads."""
     now = utcnow()
     rows = [
         {"lead_id": lead_id, "action": "received", "details": details, "created_at": now}
         for lead_id, details in details_by_lead.items()
     ]
-    db.session.execute(sa.insert(LeadActivity.__table__), rows)
+    for start in range(0, len(rows), STATEMENT_LEADS):
+        db.session.execute(insert_rows(LeadActivity.__table__, rows[start : start + STATEMENT_LEADS]))
 
 
-def lead_row(
-    record: LeadRecord,
-    source: LeadSource,
-    platform_id: int | None,
-    forms: t.Mapping[str, int],
-    page_id: str | None,
-    now: dt.datetime,
-) -> dict[str, t.Any]:
+def lead_texts(record: LeadRecord) -> dict[str, t.Any]:
+    """The row's values that may carry text, NUL-free. The rest (times, flags, our own ids and
+    codes) holds no NUL, and is left out of the search (a time's repr, which it builds, is slow)."""
     contact = contact_fields(record.field_data)
     return without_nul(
         {
@@ -162,19 +165,32 @@ def lead_row(
             "campaign_id": record.campaign_id,
             "campaign_name": record.campaign_name,
             "form_id": record.form_id,
-            "page_id": page_id,
-            "is_organic": record.is_organic,
             "meta_platform": record.platform,
-            "created_time": record.created_time,
-            "status": LeadStatus.NEW.value,
-            "source": source.value,
-            "fetched_at": now,
-            "created_at": now,
-            "updated_at": now,
-            "lead_form_id": forms.get(record.form_id or ""),
-            "platform_id": platform_id,
         }
     )
+
+
+def lead_row(
+    record: LeadRecord,
+    source: LeadSource,
+    platform_id: int | None,
+    forms: t.Mapping[str, int],
+    page_id: str | None,
+    now: dt.datetime,
+) -> dict[str, t.Any]:
+    """The lead's row: its ``lead_texts`` and what this store call knows."""
+    return lead_texts(record) | {
+        "page_id": without_nul(page_id),
+        "is_organic": record.is_organic,
+        "created_time": record.created_time,
+        "status": LeadStatus.NEW.value,
+        "source": source.value,
+        "fetched_at": now,
+        "created_at": now,
+        "updated_at": now,
+        "lead_form_id": forms.get(record.form_id or ""),
+        "platform_id": platform_id,
+    }
 
 
 def ensure_forms(form_ids: set[str], page_ids: t.Mapping[str, str | None], records: t.Mapping[str, LeadRecord]) -> dict[str, int]:

@@ -7,8 +7,10 @@ still have ``next``; the last page still carries ``cursors.after``.
 from __future__ import annotations
 
 import dataclasses
+import queue
+import threading
 import typing as t
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from metaads.graph.errors import GraphResponseError, scrub
 
@@ -69,3 +71,52 @@ def _paging(body: Mapping[str, t.Any]) -> Mapping[str, t.Any]:
 
 def _opt_str(value: t.Any) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+def read_ahead(items: Iterator[T], depth: int = 1) -> Iterator[T]:
+    """``items``, while a thread of its own already reads up to ``depth`` of the next ones: the
+    next Graph page is fetched and loaded while the caller stores this one.
+
+    An error the reader meets is raised here after the items that came before it, so a caller
+    has handled (and saved) every page before the one that failed. When the caller stops early
+    (an error of its own, ``break``), the reader stops after the read under way and ``items`` is
+    closed in the reader's thread. At most ``depth + 2`` items exist at once (one with the
+    caller, ``depth`` waiting, one being read), so memory stays flat however long the edge."""
+    handoff: queue.Queue[tuple[str, t.Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def offer(kind: str, value: t.Any) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put((kind, value), timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for item in items:
+                if not offer("item", item):
+                    return
+            offer("end", None)
+        except BaseException as exc:  # handed to the caller, raised in its thread
+            offer("error", exc)
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
+    reader = threading.Thread(target=read, name="graph-read-ahead", daemon=True)
+    reader.start()
+    try:
+        while True:
+            kind, value = handoff.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        reader.join()

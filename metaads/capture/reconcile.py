@@ -11,8 +11,11 @@ import logging
 import sqlalchemy as sa
 from flask import current_app
 
+from metaads.capture.followups import enqueue_followups
 from metaads.capture.store import record_received, store_leads
+from metaads.capture.upsert import among
 from metaads.graph.errors import GraphError, GraphRateLimitError, GraphTokenError
+from metaads.graph.paging import read_ahead
 from metaads.graph.types import LeadData
 from metaads.models import LeadForm, SyncRun, WebhookInbox
 from metaads.models.enums import FormStatus, InboxStatus, LeadSource, SyncRunStatus
@@ -89,10 +92,18 @@ def reconcile_form(run: SyncRun, form: LeadForm, token: str, platform_id: int) -
     since = window_start(form, started, progress.get("since") if resuming else None)
     after = progress.get("cursor") if resuming else None
     source = LeadSource.BACKFILL if backfill else LeadSource.RECONCILER
-    pages = graph_service().get_lead_pages(form.meta_form_id, token, since=since, after=after, page_size=RECONCILE_PAGE_SIZE)
-    for page in pages:
-        store_page(run, form, page.items, source, platform_id)
-        save_progress(run, form=form.meta_form_id, cursor=page.after, since=since.isoformat())
+    # Plain values: the form's attributes would be read again from the database after each commit.
+    form_id, page_id = form.meta_form_id, form.page_id
+    pages = graph_service().get_lead_pages(form_id, token, since=since, after=after, page_size=RECONCILE_PAGE_SIZE)
+    # The next page is read (in another thread, Meta answering meanwhile) while this one is
+    # stored; the cursor saved is always that of the last page stored.
+    for page in read_ahead(pages):
+        created = store_page(run, form_id, page_id, page.items, source, platform_id)
+        # One commit for the page's leads and the cursor after them: a resumed run neither
+        # skips nor reads again what was stored.
+        save_progress(run, form=form_id, cursor=page.after, since=since.isoformat())
+        if created:
+            enqueue_followups(created)
     form.leads_synced_until = started
     form.last_synced_at = started
     db.session.commit()
@@ -108,10 +119,14 @@ def window_start(form: LeadForm, started: dt.datetime, resumed_since: str | None
     return form.leads_synced_until - overlap()
 
 
-def store_page(run: SyncRun, form: LeadForm, leads: list[LeadData], source: LeadSource, platform_id: int) -> None:
-    stored = store_leads(leads, source=source, platform_id=platform_id, page_ids={lead.id: form.page_id for lead in leads})
+def store_page(
+    run: SyncRun, form_id: str, page_id: str, leads: list[LeadData], source: LeadSource, platform_id: int
+) -> list[int]:
+    """Store one page of leads of the form ``form_id`` and count it on the run (the caller
+    commits); returns the ids of the new leads, for their follow-ups once committed."""
+    stored = store_leads(leads, source=source, platform_id=platform_id, page_ids={lead.id: page_id for lead in leads})
     announced = set(
-        db.session.execute(sa.select(WebhookInbox.leadgen_id).where(WebhookInbox.leadgen_id.in_(list(stored.ids)))).scalars()
+        db.session.execute(sa.select(WebhookInbox.leadgen_id).where(among(WebhookInbox.leadgen_id, stored.ids))).scalars()
     )
     created = set(stored.created)
     created_meta = {meta for meta, lead_id in stored.ids.items() if lead_id in created}
@@ -126,23 +141,20 @@ def store_page(run: SyncRun, form: LeadForm, leads: list[LeadData], source: Lead
             for meta in created_meta
         }
     )
-    # Leads whose webhook row is still waiting are done now: the worker must not read them again.
-    db.session.execute(
-        sa.update(WebhookInbox)
-        .where(WebhookInbox.leadgen_id.in_(list(announced)), WebhookInbox.status != InboxStatus.PROCESSED)
-        .values(status=InboxStatus.PROCESSED, processed_at=utcnow(), next_attempt_at=None, last_error=None)
-    )
+    if announced:
+        # Leads whose webhook row is still waiting are done now: the worker must not read them again.
+        db.session.execute(
+            sa.update(WebhookInbox)
+            .where(WebhookInbox.leadgen_id.in_(list(announced)), WebhookInbox.status != InboxStatus.PROCESSED)
+            .values(status=InboxStatus.PROCESSED, processed_at=utcnow(), next_attempt_at=None, last_error=None)
+        )
     counted = {"fetched": len(leads), "created": len(stored.created)}
     if source == LeadSource.RECONCILER:
         counted["missed_by_webhook"] = len(missed)
     bump(run, **counted)
-    if stored.created:
-        from metaads.capture.followups import enqueue_followups
-
-        db.session.commit()
-        enqueue_followups(stored.created)
     if missed and source == LeadSource.RECONCILER:
-        log.warning("reconciler found %d leads on form %s that no webhook announced", len(missed), form.meta_form_id)
+        log.warning("reconciler found %d leads on form %s that no webhook announced", len(missed), form_id)
+    return stored.created
 
 
 def pause(run: SyncRun, exc: GraphRateLimitError) -> None:

@@ -146,7 +146,8 @@ def lead_page(call: Call, index: LeadIndex, path: str) -> Obj:
     objects = call.state.store.objects
     rows = [objects[str(lead_id)] for _, lead_id in keys]
     label = [f"{ts}:{lead_id}" for ts, lead_id in keys]
-    page: Obj = {"data": [render(call, "lead", row, call.fields()) for row in rows]}
+    specs = call.fields()  # parsed once for the page, not once per lead
+    page: Obj = {"data": [render(call, "lead", row, specs) for row in rows]}
     page["paging"] = paging_block(
         call,
         path,

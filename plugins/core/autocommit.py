@@ -33,7 +33,8 @@ def execute(statement: sa.Insert, rows: list[dict[str, t.Any]]) -> list[tuple[t.
 
     The statement must be safe to run twice (an upsert): a connection that breaks after sending
     it cannot tell whether PostgreSQL committed it, so it is sent once more on a new connection
-    before an error reaches the caller. Every row must have the same keys, covering every column
+    before an error reaches the caller. (The inbox upsert then counts one delivery more than Meta
+    made, in that rare case; what it stores is the same.) Every row must have the same keys, covering every column
     the statement binds (Python-side column defaults are not applied on this path).
     """
     engine = db.engine

@@ -126,7 +126,7 @@ def store_page(
     commits); returns the ids of the new leads, for their follow-ups once committed."""
     stored = store_leads(leads, source=source, platform_id=platform_id, page_ids={lead.id: page_id for lead in leads})
     announced = set(
-        db.session.execute(sa.select(WebhookInbox.leadgen_id).where(among(WebhookInbox.leadgen_id, stored.ids))).scalars()
+        db.session.execute(sa.select(WebhookInbox.dedupe_key).where(among(WebhookInbox.dedupe_key, stored.ids))).scalars()
     )
     created = set(stored.created)
     created_meta = {meta for meta, lead_id in stored.ids.items() if lead_id in created}
@@ -145,7 +145,7 @@ def store_page(
         # Leads whose webhook row is still waiting are done now: the worker must not read them again.
         db.session.execute(
             sa.update(WebhookInbox)
-            .where(WebhookInbox.leadgen_id.in_(list(announced)), WebhookInbox.status != InboxStatus.PROCESSED)
+            .where(among(WebhookInbox.dedupe_key, announced), WebhookInbox.status != InboxStatus.PROCESSED)
             .values(status=InboxStatus.PROCESSED, processed_at=utcnow(), next_attempt_at=None, last_error=None)
         )
     counted = {"fetched": len(leads), "created": len(stored.created)}

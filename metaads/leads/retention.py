@@ -57,7 +57,7 @@ def erase_lead(lead: Lead, *, actor_id: int | None, reason: str, details: dict[s
 
 def scrub_inbox(lead: Lead) -> None:
     rows = db.session.execute(
-        sa.select(WebhookInbox).where(sa.or_(WebhookInbox.lead_id == lead.id, WebhookInbox.leadgen_id == lead.meta_lead_id))
+        sa.select(WebhookInbox).where(sa.or_(WebhookInbox.lead_id == lead.id, WebhookInbox.dedupe_key == lead.meta_lead_id))
     ).scalars()
     for row in rows:
         if row.payload and set(row.payload) - INBOX_ID_KEYS:

@@ -8,7 +8,7 @@ import typing as t
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from metaads.models.base import IdMixin, enum_type, meta_id
+from metaads.models.base import IdMixin, enum_type
 from metaads.models.enums import InboxStatus, LeadSource
 from plugins.core.extensions import db
 from plugins.core.models import utcnow
@@ -20,11 +20,14 @@ class WebhookInbox(IdMixin, db.Model):  # type: ignore[name-defined]
     width Meta sent them in."""
 
     __tablename__ = "metaads_webhook_inbox"
+    # Every insert pays for every index, and a webhook is one insert: rows are found by their
+    # status (workers, sweeper, pipeline), their lead id (the unique dedupe_key, which is the
+    # leadgen id of every readable row) or their lead row, and by nothing else.
     __table_args__ = (sa.Index("ix_metaads_webhook_inbox_status_next", "status", "next_attempt_at"),)
 
-    dedupe_key: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    dedupe_key: Mapped[str] = mapped_column(sa.String(80), unique=True)  # the leadgen id, or sha256:… of what was unreadable
     leadgen_id: Mapped[str | None] = mapped_column(sa.String(64))
-    page_id: Mapped[str | None] = meta_id()
+    page_id: Mapped[str | None] = mapped_column(sa.String(64))
     form_id: Mapped[str | None] = mapped_column(sa.String(64))
     ad_id: Mapped[str | None] = mapped_column(sa.String(64))
     adgroup_id: Mapped[str | None] = mapped_column(sa.String(64))
@@ -36,7 +39,7 @@ class WebhookInbox(IdMixin, db.Model):  # type: ignore[name-defined]
     last_error: Mapped[str | None]
     error_code: Mapped[str | None] = mapped_column(sa.String(32))  # Meta code/subcode, e.g. "190/463"
     deliveries: Mapped[int] = mapped_column(default=1, server_default="1")  # how often Meta sent it
-    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     enqueued_at: Mapped[dt.datetime | None]
     next_attempt_at: Mapped[dt.datetime | None]
     processed_at: Mapped[dt.datetime | None]

@@ -21,7 +21,7 @@ def test_lead_status(form: LeadForm) -> dict[str, t.Any] | None:
     sent = (form.metadata_ or {}).get("test_lead")
     if not sent:
         return None
-    inbox = db.session.execute(sa.select(WebhookInbox).where(WebhookInbox.leadgen_id == sent["id"])).scalar_one_or_none()
+    inbox = db.session.execute(sa.select(WebhookInbox).where(WebhookInbox.dedupe_key == sent["id"])).scalar_one_or_none()
     lead = db.session.execute(sa.select(Lead).where(Lead.meta_lead_id == sent["id"])).scalar_one_or_none()
     return {
         **sent,

@@ -93,8 +93,9 @@ class WebhookReceiver:
             status = exc.code or 500
             return status, error_body(status, exc.description or "")
         except Exception:
-            if self.app.config["PROPAGATE_EXCEPTIONS"] or (self.app.config["PROPAGATE_EXCEPTIONS"] is None and self.app.testing):
-                raise
+            propagate = self.app.config["PROPAGATE_EXCEPTIONS"]
+            if propagate or (propagate is None and (self.app.testing or self.app.debug)):
+                raise  # as Flask does: tests and the debugger see the error itself
             log.exception("webhook delivery failed; answering 500 so Meta retries")
             return 500, error_body(500, "Not stored; send it again.")
         return 200, received

@@ -2,6 +2,10 @@
 and the share of a bare Flask POST endpoint's throughput under the same gunicorn settings, measured
 in the same run. Afterwards every 200 must have its inbox row.
 
+A second baseline, ``durable_app.py``, is the least a durable webhook can do (signature, one
+prepared autocommit insert per delivery): reliability.md's hand-written handler. Its throughput
+shows what committing each delivery costs on this machine, whatever the framework.
+
 Load: ``loadgen.py`` in its own process, CONCURRENCY connections back to back, each request a
 pre-signed one-change body with a unique leadgen id, exactly as Meta encodes and signs it. Bare and
 product rounds alternate (noise from other processes hits both alike); each figure is the best
@@ -64,17 +68,25 @@ def test_webhook_acknowledgement(
     env = harness.app_env(database_url, redis_url, None, encryption_key)
     bare_url = harness.start_gunicorn(stack, "bare", "bare_app:app", GUNICORN, harness.base_env(), cwd=harness.HERE)
     bare_pid = stack.services[-1].pid
+    with engine.connect() as conn:
+        conn.execute(sa.text("CREATE TABLE bench_durable_inbox (dedupe_key varchar(80) PRIMARY KEY, payload jsonb)"))
+    durable_env = harness.base_env() | {
+        "FACEBOOK_CLIENT_SECRET": harness.APP_SECRET,
+        "BENCH_DURABLE_DSN": harness.psycopg_dsn(database_url),
+    }
+    durable_url = harness.start_gunicorn(stack, "durable", "durable_app:app", GUNICORN, durable_env, cwd=harness.HERE)
+    durable_pid = stack.services[-1].pid
     product_url = harness.start_gunicorn(stack, "product", "wsgi:app", GUNICORN, env)
     product_pid = stack.services[-1].pid
 
     rows: list[tuple[str, str]] = []
     best: dict[str, tuple[harness.LoadResult, harness.CpuMeter]] = {}
     product_results: list[harness.LoadResult] = []
-    used = 0  # product requests consume ids; each id is sent once
+    used = 0  # requests to the durable servers consume ids; each id is sent once
 
     def run(name: str, url: str, pid: int, round_: int) -> None:
         nonlocal used
-        offset = used if name == "product" else 0
+        offset = used if name != "bare" else 0
         warm = harness.run_load(
             items[offset : offset + int(MAX_RPS * WARMUP_S)],
             url,
@@ -83,16 +95,18 @@ def test_webhook_acknowledgement(
             duration=WARMUP_S,
             name=f"{name}-warm",
         )
-        if name == "product":
+        if name != "bare":  # both durable servers store ids: each id goes to one of them once
             used += len(warm.index)
+        if name == "product":
             product_results.append(warm)
-        offset = used if name == "product" else 0
+        offset = used if name != "bare" else 0
         with harness.CpuMeter({"server": [pid]}) as cpu:
             batch = items[offset : offset + int(MAX_RPS * MEASURE_S)]
             result = harness.run_load(batch, url, tmp_path, concurrency=CONCURRENCY, duration=MEASURE_S, name=name)
         cpu.add("load generator", result.cpu, result.elapsed)
-        if name == "product":
+        if name != "bare":
             used += len(result.index)
+        if name == "product":
             product_results.append(result)
         assert len(result.index) < len(batch), "the load generator ran out of bodies: raise MAX_RPS"
         rows.append((f"{name} round {round_}", describe(result, cpu)))
@@ -101,6 +115,7 @@ def test_webhook_acknowledgement(
 
     for round_ in range(1, ROUNDS + 1):
         run("bare", bare_url, bare_pid, round_)
+        run("durable", durable_url, durable_pid, round_)
         run("product", product_url, product_pid, round_)
     stack.check_alive()
 
@@ -111,7 +126,7 @@ def test_webhook_acknowledgement(
         stored = set(conn.execute(sa.text("SELECT dedupe_key FROM metaads_webhook_inbox")).scalars())
     missing = len(set(ok) - stored)
 
-    product, bare = best["product"][0], best["bare"][0]
+    product, bare, durable = best["product"][0], best["bare"][0], best["durable"][0]
     p99 = harness.percentile(product.latencies_ms, 99)
     share = product.throughput / bare.throughput
     harness.report(
@@ -122,6 +137,11 @@ def test_webhook_acknowledgement(
             ("product (best round)", f"{product.throughput:,.0f} req/s, p99 {p99:.1f} ms"),
             ("baseline: bare Flask POST", f"{bare.throughput:,.0f} req/s (best round)"),
             ("product / bare", f"{share:.0%}"),
+            (
+                "baseline: least durable handler",
+                f"{durable.throughput:,.0f} req/s (best round) = {durable.throughput / bare.throughput:.0%} of bare; "
+                f"product at {product.throughput / durable.throughput:.0%} of it",
+            ),
             ("200s vs inbox rows", f"{len(ok):,} x 200, {len(stored):,} rows, {missing} 200s without a row, {failed} non-200"),
             ("targets", f">= {TARGET_RPS:,} req/s, p99 <= {TARGET_P99_MS} ms, >= {TARGET_SHARE_OF_BARE:.0%} of bare"),
             ("load average", harness.load_average()),

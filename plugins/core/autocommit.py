@@ -28,14 +28,16 @@ _held = threading.local()
 
 
 def execute(statement: sa.Insert, rows: list[dict[str, t.Any]]) -> list[tuple[t.Any, ...]]:
-    """Run ``statement`` (with ``RETURNING``) for ``rows`` in a transaction of its own; its rows
-    once committed. Database errors are raised as SQLAlchemy's (``sa.exc.DBAPIError``).
+    """Run ``statement`` (with ``RETURNING``) for ``rows``, each row committed on its own, and
+    return the rows it answered once they are committed. Database errors are raised as
+    SQLAlchemy's (``sa.exc.DBAPIError``), after which some rows may be stored and others not: the
+    caller answers so that all of them are sent again (a webhook's 503).
 
     The statement must be safe to run twice (an upsert): a connection that breaks after sending
     it cannot tell whether PostgreSQL committed it, so it is sent once more on a new connection
-    before an error reaches the caller. (The inbox upsert then counts one delivery more than Meta
-    made, in that rare case; what it stores is the same.) Every row must have the same keys, covering every column
-    the statement binds (Python-side column defaults are not applied on this path).
+    before an error reaches the caller (the inbox upsert then counts a delivery Meta did not make;
+    what it stores is the same). Every row has the same keys, covering every column the statement
+    binds: Python-side column defaults are not applied on this path.
     """
     engine = db.engine
     if engine.dialect.name != "postgresql":

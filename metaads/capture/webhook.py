@@ -23,8 +23,6 @@ from plugins.socials.registry import WebhookChange
 
 log = logging.getLogger(__name__)
 
-#: The keys of a leadgen change's value that we keep (all of them are ids or a time).
-VALUE_KEYS = ("leadgen_id", "page_id", "form_id", "ad_id", "adgroup_id", "created_time")
 
 
 def handle_leadgen(changes: list[WebhookChange]) -> None:
@@ -57,7 +55,6 @@ def inbox_row(change: WebhookChange) -> dict[str, t.Any]:
             "status": InboxStatus.INVALID.value,
             "last_error": "a leadgen change without a usable leadgen_id",
         }
-    kept = without_nul({key: value[key] for key in VALUE_KEYS if key in value})
     return {
         "dedupe_key": leadgen_id,
         "leadgen_id": leadgen_id,
@@ -66,7 +63,10 @@ def inbox_row(change: WebhookChange) -> dict[str, t.Any]:
         "ad_id": exact_id(value.get("ad_id")),
         "adgroup_id": exact_id(value.get("adgroup_id")),
         "created_time": unix_time(value.get("created_time")),
-        "payload": kept,
+        # A readable change is wholly in the columns above (its value holds ids and a time and
+        # nothing else); only what we could not read keeps its value as JSON, so the hottest
+        # insert we have carries no copy of its own columns.
+        "payload": None,
         "status": InboxStatus.PENDING.value,
     }
 

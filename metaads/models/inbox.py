@@ -32,7 +32,7 @@ class WebhookInbox(IdMixin, db.Model):  # type: ignore[name-defined]
     ad_id: Mapped[str | None] = mapped_column(sa.String(64))
     adgroup_id: Mapped[str | None] = mapped_column(sa.String(64))
     created_time: Mapped[dt.datetime | None]
-    payload: Mapped[dict[str, t.Any] | None]  # the change's value, ids as exact strings
+    payload: Mapped[dict[str, t.Any] | None]  # what Meta sent, for rows we could not read
     source: Mapped[LeadSource] = mapped_column(enum_type(LeadSource), default=LeadSource.WEBHOOK)
     status: Mapped[InboxStatus] = mapped_column(enum_type(InboxStatus), default=InboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -5,17 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
-import tempfile
-import typing as t
-from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from hypothesis.configuration import set_hypothesis_home_dir
 from marshmallow import ValidationError
 
-from metaads.graph import GraphResponseError, schemas
+from metaads.graph import schemas
 from metaads.graph.types import AdAccountData, CampaignData, InsightsRow, LeadData, LeadFormData, TokenInfo
 
 # Raw JSON text, as Meta's (or a PHP sample's) bytes would arrive: numeric ids beyond 2**53.
@@ -207,67 +201,3 @@ def test_loaders_turn_bad_shapes_into_graph_response_errors() -> None:
     with pytest.raises(GraphResponseError):
         schemas.LEAD.load(["not", "an", "object"])
     assert schemas.LEAD.load({"id": 1, "created_time": 0}).created_time == dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-
-
-# -- the plain load: marshmallow's result without its bookkeeping ------------------------------
-
-set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "metaads-hypothesis")
-PLAIN_LOADERS = [loader for loader in vars(schemas).values() if isinstance(loader, schemas.Loader) and loader.plain]
-JSON_VALUES = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**70), max_value=2**70)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=8)
-    | st.sampled_from(["", "  ", "2021-12-30T14:59:02+0000", "2021-12-30T14:59:02", "1640876342", "12.5", "USD", " 42 "]),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
-    max_leaves=6,
-)
-
-
-def marshmallow_result(loader: schemas.Loader[t.Any], data: t.Any) -> tuple[str, t.Any]:
-    try:
-        loaded = loader.schema.load(data)
-    except ValidationError as exc:
-        return "refused", f"unexpected {loader.model.__name__} from Graph: {exc.messages}"
-    return "loaded", (loaded, loaded.extra)
-
-
-def loader_result(loader: schemas.Loader[t.Any], data: t.Any) -> tuple[str, t.Any]:
-    try:
-        loaded = loader.load(data)
-    except GraphResponseError as exc:
-        return "refused", str(exc)
-    return "loaded", (loaded, loaded.extra)
-
-
-def test_schemas_with_hooks_of_their_own_are_left_to_marshmallow() -> None:
-    assert schemas.LEAD.plain is not None and schemas.INSIGHTS_ROW.plain is not None
-    assert schemas.AD_ACCOUNT.plain is None and schemas.LEAD_FORM.plain is None, "they have a pre_load of their own"
-
-
-@settings(max_examples=300, deadline=None)
-@given(loader=st.sampled_from(PLAIN_LOADERS), data=st.data())
-def test_a_plain_load_gives_what_marshmallow_gives(loader: schemas.Loader[t.Any], data: st.DataObject) -> None:
-    """Every field present, absent, null or of any JSON type, and keys no field knows: the same
-    object (with the same extra keys), or the same refusal with marshmallow's messages."""
-    keys = [field.data_key or name for name, field in loader.schema.load_fields.items()]
-    known = data.draw(st.dictionaries(st.sampled_from(keys), JSON_VALUES, max_size=len(keys)))
-    unknown = data.draw(st.dictionaries(st.text(max_size=6).filter(lambda k: k not in keys), JSON_VALUES, max_size=2))
-    document = known | unknown
-    assert loader_result(loader, document) == marshmallow_result(loader, document)
-
-
-@settings(max_examples=300, deadline=None)
-@given(changes=st.dictionaries(st.sampled_from([*json.loads(LEAD_JSON), "page_id"]), JSON_VALUES | st.just(...), max_size=3))
-def test_a_lead_with_a_few_odd_answers_loads_as_marshmallow_would(changes: dict[str, t.Any]) -> None:
-    """Meta's lead with some keys changed to any JSON value, or removed (``...``)."""
-    document = {key: value for key, value in (json.loads(LEAD_JSON) | changes).items() if value is not ...}
-    assert loader_result(schemas.LEAD, document) == marshmallow_result(schemas.LEAD, document)
-
-
-def test_a_well_formed_lead_loads_plainly_as_marshmallow_would() -> None:
-    raw = json.loads(LEAD_JSON)
-    assert loader_result(schemas.LEAD, raw) == marshmallow_result(schemas.LEAD, raw)
-    assert schemas.LEAD.plain is not None
-    assert schemas.LEAD.load_plainly(raw, schemas.LEAD.plain).extra == {"retailer_item_id": "new-field-meta-added"}

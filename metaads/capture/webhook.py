@@ -117,11 +117,13 @@ def store(rows: list[dict[str, t.Any]]) -> list[int]:
     if not unique:
         return []
     now = utcnow()
-    values = [
-        {**dict.fromkeys(COLUMNS), **NEW_ROW, "received_at": now, **row} for row in unique.values()
-    ]
-    stored = autocommit.execute(upsert_statement(), values)
+    stored = autocommit.execute(upsert_statement(), [full_row(row, now) for row in unique.values()])
     return [row_id for row_id, status in stored if status == InboxStatus.PENDING]
+
+
+def full_row(row: dict[str, t.Any], received_at: dt.datetime) -> dict[str, t.Any]:
+    """``row`` with every column the upsert binds (the ones it does not set are None)."""
+    return {**dict.fromkeys(COLUMNS), **NEW_ROW, "received_at": received_at, **row}
 
 
 _UPSERTS: dict[str, t.Any] = {}

@@ -18,7 +18,9 @@ import os
 import threading
 import typing as t
 
+import psycopg
 import sqlalchemy as sa
+from psycopg.types.json import JsonbDumper
 
 from plugins.core.extensions import db
 
@@ -43,8 +45,6 @@ def execute(statement: sa.Insert, rows: list[dict[str, t.Any]]) -> list[tuple[t.
     if engine.dialect.name != "postgresql":
         with engine.begin() as conn:
             return [tuple(row) for row in conn.execute(statement, rows).all()]
-    import psycopg
-
     sql, constants = driver_sql(statement, frozenset(rows[0]), engine.dialect)
     if constants:
         rows = [{**constants, **row} for row in rows]
@@ -92,8 +92,6 @@ def _connection(engine: sa.Engine) -> t.Any:
     if held is not None and held[0] == os.getpid() and held[1] is engine and not held[2].closed:
         return held[2]
     _discard()  # another engine's (an app built again, as tests do), or a closed one
-    from psycopg.types.json import JsonbDumper
-
     cargs, cparams = engine.dialect.create_connect_args(engine.url)
     raw = engine.dialect.loaded_dbapi.connect(*cargs, **cparams, autocommit=True)
     # Prepared from the first run: this connection runs a handful of statements thousands of

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from metaads.capture.webhook import COLUMNS, NEW_ROW, upsert_statement
+from metaads.capture.webhook import full_row, upsert_statement
 from metaads.models import WebhookInbox
 from plugins.core import autocommit
 from plugins.core.extensions import db
@@ -17,7 +17,7 @@ from plugins.core.models import utcnow
 
 
 def row(key: str, **values: object) -> dict[str, object]:
-    return {**dict.fromkeys(COLUMNS), **NEW_ROW, "received_at": utcnow(), "dedupe_key": key, "status": "pending", **values}
+    return full_row({"dedupe_key": key, "status": "pending", **values}, utcnow())
 
 
 def stored() -> dict[str, int]:

@@ -10,9 +10,8 @@ from flask import abort
 from metaads.models import AdAccount, AdCampaign
 from metaads.schemas import AdAccountSchema, AdCampaignSchema
 from metaads.views import bp
-from metaads.views.leads import count_and_page
 from plugins.core.extensions import db
-from plugins.core.pages import respond
+from plugins.core.pages import count_and_page, respond
 
 
 @bp.get("/accounts")

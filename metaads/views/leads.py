@@ -39,7 +39,7 @@ from plugins.accounts.models import User
 from plugins.core.extensions import db
 from plugins.core.http import APIError, wants_json
 from plugins.core.models import utcnow
-from plugins.core.pages import back_on_error, count_and_page, done, paging_args, request_body, respond
+from plugins.core.pages import back_on_error, done, offset_list, paging_args, request_body, respond
 
 # Lead management's configuration defaults, public download route and periodic jobs come with the
 # blueprint, so an app that mounts it gets them without another call.
@@ -320,8 +320,8 @@ def lead_export_file(export_id: str) -> Response:
 
 @bp.get("/lead-forms")
 def lead_forms_index() -> t.Any:
-    count, forms, limit, offset = count_and_page(sa.select(LeadForm), (LeadForm.name, LeadForm.id))
-    payload = {"lead_forms": LeadFormSchema(many=True).dump(forms), "count": count, "limit": limit, "offset": offset}
+    order = (LeadForm.name, LeadForm.id)
+    payload, forms = offset_list("lead_forms", sa.select(LeadForm), order, LeadFormSchema(many=True).dump)
     return respond("metaads/lead_forms/index.html", payload, form_rows=forms)
 
 

@@ -118,13 +118,15 @@ def paging_args() -> tuple[int, int]:
     return limit, offset
 
 
-def count_and_page(query: sa.Select[t.Any], order_by: t.Any) -> tuple[int, list[t.Any], int, int]:
-    """Offset paging for the short lists: the total, this page's rows, the limit and offset read
-    from the query string."""
+def offset_list(
+    key: str, query: sa.Select[t.Any], order_by: t.Any, dump: t.Callable[[list[t.Any]], t.Any]
+) -> tuple[dict[str, t.Any], list[t.Any]]:
+    """One page of a short list with offset paging, as every list answers it
+    (``{key: [...], "count": N, "limit": L, "offset": O}``), and the page's rows for the template."""
     limit, offset = paging_args()
     count = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     rows = list(db.session.execute(query.order_by(*order_by).limit(limit).offset(offset)).scalars())
-    return count, rows, limit, offset
+    return {key: dump(rows), "count": count, "limit": limit, "offset": offset}, rows
 
 
 def _int_arg(name: str, default: int) -> int:

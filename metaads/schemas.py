@@ -1,5 +1,6 @@
-"""JSON shapes of metaads' models: the seed's field names, money as integer minor units with the
-currency beside it, times as ISO 8601 UTC, Meta ids as strings."""
+"""JSON shapes of metaads' models, one schema per object (every view and the outbound webhook dump
+with these): the seed's field names, money as integer minor units with the currency beside it,
+times as ISO 8601 UTC, Meta ids as strings. The keys are fixed by design.md."""
 
 from __future__ import annotations
 
@@ -64,6 +65,7 @@ class LeadFormSchema(_Base):
     leads_count = fields.Integer()
     page_id = fields.String()
     ad_account_id = fields.Integer(allow_none=True)
+    question_count = fields.Function(lambda form: len(form.questions or []))
     last_lead_at = fields.AwareDateTime(allow_none=True)
     last_synced_at = fields.AwareDateTime(allow_none=True)
 
@@ -98,3 +100,73 @@ class LeadSchema(_Base):
     platform_id = fields.Integer(allow_none=True)
     person_id = fields.Integer(allow_none=True)
     erased_at = fields.AwareDateTime(allow_none=True)
+
+
+class LeadActivitySchema(Schema):
+    """One entry of a lead's log."""
+
+    id = fields.Integer()
+    action = fields.String()
+    actor_user_id = fields.Integer(allow_none=True)
+    from_value = fields.String(allow_none=True)
+    to_value = fields.String(allow_none=True)
+    details = fields.Dict(allow_none=True)
+    created_at = fields.AwareDateTime()
+
+
+# -- the pipeline ------------------------------------------------------------------------------
+
+
+class SyncRunSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    scope = fields.String()
+    trigger = fields.String()
+    status = fields.String()
+    started_at = fields.AwareDateTime()
+    finished_at = fields.AwareDateTime(allow_none=True)
+    counts = fields.Dict(allow_none=True)
+    error = fields.String(allow_none=True)
+
+
+class WebhookInboxSchema(Schema):
+    id = fields.Integer()
+    leadgen_id = fields.String(allow_none=True)
+    page_id = fields.String(allow_none=True)
+    form_id = fields.String(allow_none=True)
+    status = fields.String()
+    attempts = fields.Integer()
+    deliveries = fields.Integer()
+    last_error = fields.String(allow_none=True)
+    error_code = fields.String(allow_none=True)
+    received_at = fields.AwareDateTime()
+    next_attempt_at = fields.AwareDateTime(allow_none=True)
+    lead_id = fields.Integer(allow_none=True)
+
+
+class OutboundDeliverySchema(Schema):
+    id = fields.Integer()
+    url = fields.String()
+    event = fields.String()
+    lead_id = fields.Integer(allow_none=True)
+    status = fields.String()
+    attempts = fields.Integer()
+    response_status = fields.Integer(allow_none=True)
+    last_error = fields.String(allow_none=True)
+
+
+class PageHealthSchema(Schema):
+    """A connected Page as the pipeline shows it: is it subscribed, when did its last webhook come."""
+
+    page_id = fields.String()
+    name = fields.String()
+    leadgen_subscribed = fields.Boolean()
+    last_webhook_at = fields.AwareDateTime(allow_none=True)
+
+
+class JobFailureSchema(Schema):
+    id = fields.Integer()
+    func_name = fields.String()
+    error_type = fields.String()
+    error = fields.String()
+    failed_at = fields.AwareDateTime()

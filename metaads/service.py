@@ -35,132 +35,6 @@ from metaads.graph.types import (
     UserData,
 )
 
-AD_ACCOUNT_FIELDS = (
-    "id",
-    "account_id",
-    "name",
-    "currency",
-    "timezone_name",
-    "timezone_offset_hours_utc",
-    "account_status",
-    "disable_reason",
-    "amount_spent",
-    "spend_cap",
-    "balance",
-    "business_name",
-    "business{id,name}",
-)
-CAMPAIGN_FIELDS = (
-    "id",
-    "account_id",
-    "name",
-    "objective",
-    "status",
-    "configured_status",
-    "effective_status",
-    "buying_type",
-    "bid_strategy",
-    "daily_budget",
-    "lifetime_budget",
-    "budget_remaining",
-    "spend_cap",
-    "special_ad_categories",
-    "is_adset_budget_sharing_enabled",
-    "start_time",
-    "stop_time",
-    "created_time",
-    "updated_time",
-)
-AD_SET_FIELDS = (
-    "id",
-    "account_id",
-    "campaign_id",
-    "name",
-    "status",
-    "configured_status",
-    "effective_status",
-    "daily_budget",
-    "lifetime_budget",
-    "budget_remaining",
-    "bid_amount",
-    "bid_strategy",
-    "billing_event",
-    "optimization_goal",
-    "destination_type",
-    "targeting",
-    "promoted_object",
-    "start_time",
-    "end_time",
-    "created_time",
-    "updated_time",
-)
-AD_FIELDS = (
-    "id",
-    "account_id",
-    "campaign_id",
-    "adset_id",
-    "name",
-    "status",
-    "configured_status",
-    "effective_status",
-    "creative{id}",
-    "created_time",
-    "updated_time",
-)
-LEAD_FORM_FIELDS = (
-    "id",
-    "name",
-    "status",
-    "locale",
-    "questions",
-    "privacy_policy_url",
-    "follow_up_action_url",
-    "thank_you_page",
-    "leads_count",
-    "created_time",
-    "page",
-)
-#: Everything the Lead model stores (answers verbatim, ad attribution, organic/platform flags).
-LEAD_FIELDS = (
-    "id",
-    "created_time",
-    "form_id",
-    "field_data",
-    "custom_disclaimer_responses",
-    "is_organic",
-    "platform",
-    "ad_id",
-    "ad_name",
-    "adset_id",
-    "adset_name",
-    "campaign_id",
-    "campaign_name",
-)
-INSIGHTS_FIELDS = (
-    "account_id",
-    "account_currency",
-    "campaign_id",
-    "campaign_name",
-    "adset_id",
-    "adset_name",
-    "ad_id",
-    "ad_name",
-    "impressions",
-    "clicks",
-    "reach",
-    "spend",
-    "frequency",
-    "ctr",
-    "cpc",
-    "cpm",
-    "actions",
-    "cost_per_action_type",
-    "date_start",
-    "date_stop",
-)
-PAGE_FIELDS = ("id", "name", "access_token", "category", "tasks")
-SUBSCRIBED_APP_FIELDS = ("id", "name", "category", "link", "subscribed_fields")
-ME_FIELDS = ("id", "name")
 INSIGHTS_LEVELS = ("account", "campaign", "adset", "ad")
 #: Rows per page on the leads edge (Meta's default is smaller; 100 keeps calls few and pages light).
 LEADS_PAGE_SIZE = 100
@@ -182,15 +56,15 @@ class MetaAdsService:
 
     def get_me(self, user_token: str) -> UserData:
         """The user (or system user) the token belongs to."""
-        return schemas.USER.load(self.client.get("me", user_token, fields=ME_FIELDS))
+        return self._get("me", user_token, schemas.USER)
 
     def list_pages(self, user_token: str) -> list[PageData]:
         """The Pages the user can act on, each with its Page token (``/me/accounts``, all pages)."""
-        return self._list("me/accounts", user_token, schemas.PAGE, PAGE_FIELDS)
+        return self._list("me/accounts", user_token, schemas.PAGE)
 
     def get_subscribed_apps(self, page_id: str, page_token: str) -> list[SubscribedApp]:
         """The apps installed on a Page; empty when none is."""
-        return self._list(f"{page_id}/subscribed_apps", page_token, schemas.SUBSCRIBED_APP, SUBSCRIBED_APP_FIELDS)
+        return self._list(f"{page_id}/subscribed_apps", page_token, schemas.SUBSCRIBED_APP)
 
     def subscribe_page(self, page_id: str, page_token: str, fields: Sequence[str] = ("leadgen",)) -> bool:
         """Install this app on a Page for webhook ``fields``. Meta sets the app's fields to this
@@ -217,20 +91,20 @@ class MetaAdsService:
 
     def list_ad_accounts(self, user_token: str) -> list[AdAccountData]:
         """The ad accounts the user or system user is assigned to."""
-        return self._list("me/adaccounts", user_token, schemas.AD_ACCOUNT, AD_ACCOUNT_FIELDS)
+        return self._list("me/adaccounts", user_token, schemas.AD_ACCOUNT)
 
     def get_ad_account(self, account_id: str, token: str) -> AdAccountData:
-        return schemas.AD_ACCOUNT.load(self.client.get(act(account_id), token, fields=AD_ACCOUNT_FIELDS))
+        return self._get(act(account_id), token, schemas.AD_ACCOUNT)
 
     # -- campaigns ---------------------------------------------------------------------------
 
     def list_campaigns(self, account_id: str, token: str, *, effective_status: Sequence[str] | None = None) -> list[CampaignData]:
         """An account's campaigns. Meta hides ARCHIVED ones unless ``effective_status`` asks for them."""
         params = {"effective_status": list(effective_status) if effective_status else None}
-        return self._list(f"{act(account_id)}/campaigns", token, schemas.CAMPAIGN, CAMPAIGN_FIELDS, params)
+        return self._list(f"{act(account_id)}/campaigns", token, schemas.CAMPAIGN, params)
 
     def get_campaign(self, campaign_id: str, token: str) -> CampaignData:
-        return schemas.CAMPAIGN.load(self.client.get(campaign_id, token, fields=CAMPAIGN_FIELDS))
+        return self._get(campaign_id, token, schemas.CAMPAIGN)
 
     def create_campaign(self, account_id: str, data: Params, token: str) -> CampaignData:
         """Create a campaign (budgets in minor units). ``special_ad_categories`` defaults to ``[]``
@@ -257,10 +131,10 @@ class MetaAdsService:
     # -- ad sets -----------------------------------------------------------------------------
 
     def list_ad_sets(self, campaign_id: str, token: str) -> list[AdSetData]:
-        return self._list(f"{campaign_id}/adsets", token, schemas.AD_SET, AD_SET_FIELDS)
+        return self._list(f"{campaign_id}/adsets", token, schemas.AD_SET)
 
     def get_ad_set(self, ad_set_id: str, token: str) -> AdSetData:
-        return schemas.AD_SET.load(self.client.get(ad_set_id, token, fields=AD_SET_FIELDS))
+        return self._get(ad_set_id, token, schemas.AD_SET)
 
     def create_ad_set(self, campaign_id: str, data: Params, token: str, *, account_id: str | None = None) -> AdSetData:
         """Create an ad set in a campaign. Meta creates ad sets on ``act_{id}/adsets`` with a
@@ -276,10 +150,10 @@ class MetaAdsService:
     # -- ads ---------------------------------------------------------------------------------
 
     def list_ads(self, ad_set_id: str, token: str) -> list[AdData]:
-        return self._list(f"{ad_set_id}/ads", token, schemas.AD, AD_FIELDS)
+        return self._list(f"{ad_set_id}/ads", token, schemas.AD)
 
     def get_ad(self, ad_id: str, token: str) -> AdData:
-        return schemas.AD.load(self.client.get(ad_id, token, fields=AD_FIELDS))
+        return self._get(ad_id, token, schemas.AD)
 
     def create_ad(self, ad_set_id: str, data: Params, token: str, *, account_id: str | None = None) -> AdData:
         """Create an ad in an ad set (``data`` holds ``name``, ``creative``, ``status``); like ad
@@ -302,13 +176,13 @@ class MetaAdsService:
 
     def list_lead_forms(self, page_id: str, page_token: str) -> list[LeadFormData]:
         """A Page's lead forms (needs a Page token)."""
-        return self._list(f"{page_id}/leadgen_forms", page_token, schemas.LEAD_FORM, LEAD_FORM_FIELDS)
+        return self._list(f"{page_id}/leadgen_forms", page_token, schemas.LEAD_FORM)
 
     def get_lead_form(self, form_id: str, token: str) -> LeadFormData:
-        return schemas.LEAD_FORM.load(self.client.get(form_id, token, fields=LEAD_FORM_FIELDS))
+        return self._get(form_id, token, schemas.LEAD_FORM)
 
     def get_lead(self, lead_id: str, token: str) -> LeadData:
-        return schemas.LEAD.load(self.client.get(lead_id, token, fields=LEAD_FIELDS))
+        return self._get(lead_id, token, schemas.LEAD)
 
     def get_leads(
         self, form_id: str, token: str, since: TimeArg | None = None, until: TimeArg | None = None, limit: int | None = None
@@ -332,7 +206,7 @@ class MetaAdsService:
     ) -> Iterator[Page[LeadData]]:
         """A form's leads page by page; each page's ``after`` cursor resumes a sync after it."""
         params = {"filtering": time_created_filter(since, until) or None}
-        pages = self.client.pages(f"{form_id}/leads", token, params, fields=LEAD_FIELDS, page_size=page_size, after=after)
+        pages = self.client.pages(f"{form_id}/leads", token, params, fields=schemas.LEAD.fields, page_size=page_size, after=after)
         for page in pages:
             yield page.map(schemas.LEAD.load)
 
@@ -340,7 +214,7 @@ class MetaAdsService:
         """Read many leads through the Batch API (50 per call): each id maps to its lead or to
         the typed error of that one read (a timed-out read is a retryable transient error)."""
         unique = list(dict.fromkeys(lead_ids))
-        requests = [BatchRequest.get(lead_id, fields=LEAD_FIELDS) for lead_id in unique]
+        requests = [BatchRequest.get(lead_id, fields=schemas.LEAD.fields) for lead_id in unique]
         results = self.client.batch(requests, token)
         out: dict[str, LeadData | GraphError] = {}
         for lead_id, result in zip(unique, results, strict=True):
@@ -359,7 +233,7 @@ class MetaAdsService:
         return _created_id(self.client.post(f"{form_id}/test_leads", page_token, data))
 
     def list_test_leads(self, form_id: str, token: str) -> list[LeadData]:
-        return self._list(f"{form_id}/test_leads", token, schemas.LEAD, LEAD_FIELDS)
+        return self._list(f"{form_id}/test_leads", token, schemas.LEAD)
 
     def delete_lead(self, lead_id: str, token: str) -> bool:
         return _success(self.client.delete(lead_id, token))
@@ -386,7 +260,7 @@ class MetaAdsService:
         """
         if level not in INSIGHTS_LEVELS:
             raise ValueError(f"level must be one of {INSIGHTS_LEVELS}, not {level!r}")
-        wanted = [f for f in (fields.split(",") if isinstance(fields, str) else fields or INSIGHTS_FIELDS) if f]
+        wanted = [f for f in (fields.split(",") if isinstance(fields, str) else fields or schemas.INSIGHTS_ROW.fields) if f]
         if "account_currency" not in wanted:
             wanted.append("account_currency")
         params: dict[str, t.Any] = {
@@ -403,8 +277,13 @@ class MetaAdsService:
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _list(self, path: str, token: str, loader: schemas.Loader[_T], fields: Fields, params: Params | None = None) -> list[_T]:
-        return [loader.load(item) for item in self.client.paginate(path, token, params, fields=fields)]
+    def _get(self, path: str, token: str, loader: schemas.Loader[_T]) -> _T:
+        """One object, asked for with the fields its loader reads."""
+        return loader.load(self.client.get(path, token, fields=loader.fields))
+
+    def _list(self, path: str, token: str, loader: schemas.Loader[_T], params: Params | None = None) -> list[_T]:
+        """Every item of an edge, paged to the end, each asked for with the fields its loader reads."""
+        return [loader.load(item) for item in self.client.paginate(path, token, params, fields=loader.fields)]
 
 
 def act(account_id: str) -> str:

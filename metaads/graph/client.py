@@ -24,6 +24,7 @@ import time
 import typing as t
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
+import redis
 import requests
 from requests.adapters import HTTPAdapter
 
@@ -472,8 +473,6 @@ def _usage_store_from(config: Mapping[str, t.Any]) -> UsageStore:
     url = config.get("REDIS_URL")
     if not url:
         return InMemoryUsageStore()
-    import redis
-
     return RedisUsageStore(redis.Redis.from_url(url))
 
 

@@ -199,7 +199,7 @@ class AdAccountSchema(GraphSchema):
     spend_cap = _opt(MinorUnits)
     balance = _opt(MinorUnits)
     business_name = _opt(fields.String)
-    business_id = _opt(GraphId)
+    business_id = _opt(GraphId, metadata={"graph": "business{id,name}"})
 
     @pre_load
     def _derive(self, data: Mapping[str, t.Any], **kwargs: t.Any) -> dict[str, t.Any]:
@@ -267,7 +267,7 @@ class AdSchema(GraphSchema):
     status = _opt(fields.String)
     configured_status = _opt(fields.String)
     effective_status = _opt(fields.String)
-    creative_id = _opt(GraphId)
+    creative_id = _opt(GraphId, metadata={"graph": "creative{id}"})
     created_time = _opt(GraphDateTime)
     updated_time = _opt(GraphDateTime)
 
@@ -302,7 +302,7 @@ class LeadFormSchema(GraphSchema):
     follow_up_action_url = _opt(fields.String)
     thank_you_page = _opt(fields.Dict)
     leads_count = _opt(IntString)
-    page_id = _opt(GraphId)
+    page_id = _opt(GraphId, metadata={"graph": "page"})
     created_time = _opt(GraphDateTime)
 
     @pre_load
@@ -421,6 +421,13 @@ class OAuthTokenSchema(GraphSchema):
     expires_in = _opt(IntString)
 
 
+def graph_fields(schema: Schema) -> tuple[str, ...]:
+    """The Graph field names ``schema`` loads, in declaration order: a field's ``data_key`` (or
+    name), or the Graph expression in its ``metadata["graph"]`` for the ones a ``pre_load``
+    derives (``business{id,name}`` gives ``business_id``)."""
+    return tuple(field.metadata.get("graph", field.data_key or name) for name, field in schema.load_fields.items())
+
+
 # -- typed loaders -----------------------------------------------------------------------------
 
 M = t.TypeVar("M")
@@ -436,6 +443,9 @@ class Loader(t.Generic[M]):
     def __init__(self, schema: GraphSchema, model: type[M]) -> None:
         self.schema = schema
         self.model = model
+        #: The ``fields=`` a read of this object asks Graph for: derived from the schema, so what
+        #: we ask for and what we load cannot disagree.
+        self.fields = graph_fields(schema)
 
     def load(self, data: t.Any) -> M:
         try:

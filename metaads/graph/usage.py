@@ -29,8 +29,7 @@ import time
 import typing as t
 from collections.abc import Callable, Iterable, Mapping
 
-if t.TYPE_CHECKING:
-    import redis
+import redis
 
 log = logging.getLogger(__name__)
 
@@ -336,8 +335,6 @@ class RedisUsageStore(UsageStore):
         return f"{self._prefix}:{scope}"
 
     def block(self, scope: str, seconds: float, reason: str) -> None:
-        import redis
-
         if not self._available():
             return
         ms = max(math.ceil(seconds * 1000), 1)
@@ -352,8 +349,6 @@ class RedisUsageStore(UsageStore):
             self._failed("not recording throttles", exc)
 
     def blocked(self, scopes: Iterable[str]) -> Block | None:
-        import redis
-
         if not self._available():
             return None
         scopes = list(scopes)

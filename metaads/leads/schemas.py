@@ -10,9 +10,8 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, val
 from metaads.leads.answers import labelled_answers
 from metaads.leads.filters import UNASSIGNED, ErrorMessages
 from metaads.leads.workflow import KEEP, LeadUpdate, allowed_transitions
-from metaads.models import Lead, LeadForm
 from metaads.models.enums import LeadStatus
-from metaads.schemas import LeadFormSchema, LeadSchema
+from metaads.schemas import LeadActivitySchema, LeadSchema
 
 MAX_BULK = 500
 
@@ -89,36 +88,10 @@ class ExportOptionsSchema(Schema):
     mode = fields.String(load_default="download", validate=validate.OneOf(["download", "link"]))
 
 
-class LeadFormOutSchema(LeadFormSchema):
-    """A lead form as the lead-forms routes answer: the seed's fields plus the question count."""
+class LeadDetailSchema(LeadSchema):
+    """A lead as its page answers: its fields, its answers under the form's labels, the statuses
+    it may move to, and its log."""
 
-    question_count = fields.Function(lambda form: len(form.questions or []))
-
-
-def lead_json(lead: Lead) -> dict[str, t.Any]:
-    return t.cast(dict[str, t.Any], LeadSchema().dump(lead))
-
-
-def lead_detail_json(lead: Lead) -> dict[str, t.Any]:
-    """The lead, its answers under the form's labels, the statuses it may move to, and its log."""
-    return {
-        **lead_json(lead),
-        "answers": [answer.as_json() for answer in labelled_answers(lead)],
-        "allowed_transitions": [status.value for status in allowed_transitions(lead)],
-        "activities": [
-            {
-                "id": a.id,
-                "action": a.action,
-                "actor_user_id": a.actor_user_id,
-                "from_value": a.from_value,
-                "to_value": a.to_value,
-                "details": a.details,
-                "created_at": a.created_at.isoformat(),
-            }
-            for a in lead.activities
-        ],
-    }
-
-
-def lead_form_json(form: LeadForm) -> dict[str, t.Any]:
-    return t.cast(dict[str, t.Any], LeadFormOutSchema().dump(form))
+    answers = fields.Function(lambda lead: [answer.as_json() for answer in labelled_answers(lead)])
+    allowed_transitions = fields.Function(lambda lead: [status.value for status in allowed_transitions(lead)])
+    activities = fields.List(fields.Nested(LeadActivitySchema))

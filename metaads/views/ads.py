@@ -10,15 +10,14 @@ from flask import abort
 from metaads.models import AdAccount, AdCampaign
 from metaads.schemas import AdAccountSchema, AdCampaignSchema
 from metaads.views import bp
-from metaads.views.leads import count_and_page
 from plugins.core.extensions import db
-from plugins.core.pages import respond
+from plugins.core.pages import offset_list, respond
 
 
 @bp.get("/accounts")
 def accounts_index() -> t.Any:
-    count, accounts, limit, offset = count_and_page(sa.select(AdAccount), (AdAccount.name, AdAccount.id))
-    payload = {"accounts": AdAccountSchema(many=True).dump(accounts), "count": count, "limit": limit, "offset": offset}
+    order = (AdAccount.name, AdAccount.id)
+    payload, accounts = offset_list("accounts", sa.select(AdAccount), order, AdAccountSchema(many=True).dump)
     return respond("metaads/accounts/index.html", payload, account_rows=accounts)
 
 
@@ -31,8 +30,7 @@ def account_detail(account_id: int) -> t.Any:
 @bp.get("/campaigns")
 def campaigns_index() -> t.Any:
     query = sa.select(AdCampaign).options(sa.orm.joinedload(AdCampaign.ad_account))
-    count, campaigns, limit, offset = count_and_page(query, (AdCampaign.name, AdCampaign.id))
-    payload = {"campaigns": AdCampaignSchema(many=True).dump(campaigns), "count": count, "limit": limit, "offset": offset}
+    payload, campaigns = offset_list("campaigns", query, (AdCampaign.name, AdCampaign.id), AdCampaignSchema(many=True).dump)
     return respond("metaads/campaigns/index.html", payload, campaign_rows=campaigns)
 
 

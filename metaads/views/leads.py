@@ -2,19 +2,17 @@
 its workflow, bulk changes, CSV export, erasure; the lead forms.
 
 Browsers post forms and are redirected back with a flash message (POST-redirect-GET); the same
-routes answer JSON clients with JSON (``PATCH`` for updates). What the routes do lives in
-``metaads.leads``.
+routes answer JSON clients with JSON (``PATCH`` for updates); the helpers that answer both are
+``plugins.core.pages``. What the routes do lives in ``metaads.leads``.
 """
 
 from __future__ import annotations
 
-import functools
 import typing as t
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, jsonify, redirect, request, stream_with_context, url_for
+from flask import abort, current_app, request, stream_with_context, url_for
 from flask_login import current_user
-from marshmallow import ValidationError
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
@@ -27,29 +25,25 @@ from metaads.leads.retention import erase_lead
 from metaads.leads.schemas import (
     BulkUpdateSchema,
     ExportOptionsSchema,
+    LeadDetailSchema,
     LeadUpdateSchema,
-    lead_detail_json,
-    lead_form_json,
-    lead_json,
 )
 from metaads.leads.timeline import describe
 from metaads.leads.workflow import KEEP, LeadUpdate, allowed_transitions, apply_update, bulk_update, change_status, commit
 from metaads.models import Ad, AdCampaign, Lead, LeadForm
 from metaads.models.enums import LeadStatus
+from metaads.schemas import LeadFormSchema, LeadSchema
 from metaads.views import bp
+from metaads.views.test_leads import test_lead_status
 from plugins.accounts.models import User
 from plugins.core.extensions import db
 from plugins.core.http import APIError, wants_json
 from plugins.core.models import utcnow
-from plugins.core.pages import paging_args, respond
+from plugins.core.pages import back_on_error, done, offset_list, paging_args, request_body, respond
 
 # Lead management's configuration defaults, public download route and periodic jobs come with the
 # blueprint, so an app that mounts it gets them without another call.
 
-V = t.TypeVar("V", bound=t.Callable[..., t.Any])
-
-#: Form fields that are not data: the CSRF token, the method override, where to go back to.
-FORM_ONLY = frozenset({"csrf_token", "_method", "next"})
 #: The next step offered first on a lead's page, by status.
 STEP_LABELS = {
     LeadStatus.CONTACTED: "Mark as contacted",
@@ -60,36 +54,11 @@ STEP_LABELS = {
 }
 
 
-def count_and_page(query: sa.Select[t.Any], order_by: t.Any) -> tuple[int, list[t.Any], int, int]:
-    """Offset paging for the short lists (forms, accounts, campaigns)."""
-    limit, offset = paging_args()
-    count = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    rows = list(db.session.execute(query.order_by(*order_by).limit(limit).offset(offset)).scalars())
-    return count, rows, limit, offset
-
-
 # --- request helpers --------------------------------------------------------------------------
 
 
 def actor() -> User | None:
     return t.cast(User, current_user._get_current_object()) if current_user.is_authenticated else None
-
-
-def request_body() -> dict[str, t.Any]:
-    """A JSON object, or a submitted form without its non-data fields and blank values."""
-    if request.is_json:
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            raise APIError(400, "bad_request", "Send a JSON object.")
-        return body
-    data: dict[str, t.Any] = {}
-    for key in request.form:
-        if key in FORM_ONLY:
-            continue
-        values = [value for value in request.form.getlist(key) if value != ""]
-        if values:
-            data[key] = values if key == "ids" else values[0]
-    return data
 
 
 def query_args() -> dict[str, str]:
@@ -111,46 +80,6 @@ def leads_list_url() -> str:
     wanted = request.form.get("next", "")
     base = url_for("metaads.leads_index")
     return wanted if wanted.startswith(base) and "//" not in wanted and "\\" not in wanted else base
-
-
-def error_text(exc: ValidationError | APIError) -> str:
-    if isinstance(exc, APIError):
-        return exc.description or "That did not work."
-    messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-    parts = []
-    for field, problems in messages.items():
-        flat = " ".join(str(p) for p in (problems.values() if isinstance(problems, dict) else problems))
-        parts.append(flat if field == "_schema" else f"{field.replace('_', ' ').capitalize()}: {flat}")
-    return " ".join(parts)
-
-
-def back_on_error(back: t.Callable[..., str]) -> t.Callable[[V], V]:
-    """A browser's form post that is refused (400, 404 of an id in it, 409) goes back to ``back``
-    with the reason as a flash message; JSON clients get the error itself."""
-
-    def decorate(view: V) -> V:
-        @functools.wraps(view)
-        def wrapped(**kwargs: t.Any) -> t.Any:
-            try:
-                return view(**kwargs)
-            except (ValidationError, APIError) as exc:
-                refused = isinstance(exc, ValidationError) or exc.code in (400, 404, 409)
-                if wants_json() or not refused:
-                    raise
-                db.session.rollback()
-                flash(error_text(exc), "error")
-                return redirect(back(**kwargs), 303)
-
-        return t.cast(V, wrapped)
-
-    return decorate
-
-
-def done(message: str, target: str, payload: dict[str, t.Any]) -> Response:
-    if wants_json():
-        return jsonify(payload)
-    flash(message, "success")
-    return redirect(target, 303)
 
 
 def user_names() -> dict[str, str]:
@@ -192,7 +121,7 @@ def leads_index() -> t.Any:
         one_scan=filters.reads_every_row,
     )
     payload = {
-        "leads": [lead_json(lead) for lead in page.rows],
+        "leads": LeadSchema(many=True).dump(page.rows),
         "count": counts.total,
         "count_is_estimate": counts.total_is_estimate,
         "limit": limit,
@@ -249,7 +178,7 @@ def list_context(
 def lead_detail(lead_id: int) -> t.Any:
     lead = load_lead(lead_id)
     context = {} if wants_json() else detail_context(lead)
-    return respond("metaads/leads/detail.html", {"lead": lead_detail_json(lead)}, lead_obj=lead, **context)
+    return respond("metaads/leads/detail.html", {"lead": LeadDetailSchema().dump(lead)}, lead_obj=lead, **context)
 
 
 def detail_context(lead: Lead) -> dict[str, t.Any]:
@@ -277,7 +206,9 @@ def lead_update(lead_id: int) -> t.Any:
     lead = load_lead(lead_id, lock=True)
     changes = apply_update(lead, update, actor())
     commit(changes)
-    return done(update_message(update, lead), url_for("metaads.lead_detail", lead_id=lead.id), {"lead": lead_detail_json(lead)})
+    return done(
+        update_message(update, lead), url_for("metaads.lead_detail", lead_id=lead.id), {"lead": LeadDetailSchema().dump(lead)}
+    )
 
 
 def update_message(update: LeadUpdate, lead: Lead) -> str:
@@ -303,7 +234,7 @@ def lead_convert(lead_id: int) -> t.Any:
     change = change_status(lead, LeadStatus.CONVERTED, who.id if who else None)
     commit([change] if change else [])
     message = "Converted." + (" Linked to a Person." if lead.person_id else "")
-    return done(message, url_for("metaads.lead_detail", lead_id=lead.id), {"lead": lead_detail_json(lead)})
+    return done(message, url_for("metaads.lead_detail", lead_id=lead.id), {"lead": LeadDetailSchema().dump(lead)})
 
 
 @bp.route("/leads/<int:lead_id>/erase", methods=["GET", "POST"])
@@ -312,12 +243,12 @@ def lead_erase(lead_id: int) -> t.Any:
     """GET: the confirmation page. POST: delete the lead's personal data now (keeps an audit entry)."""
     lead = load_lead(lead_id, lock=request.method == "POST")
     if request.method == "GET":
-        return respond("metaads/leads/erase.html", {"lead": lead_json(lead)}, lead_obj=lead)
+        return respond("metaads/leads/erase.html", {"lead": LeadSchema().dump(lead)}, lead_obj=lead)
     who = actor()
     erase_lead(lead, actor_id=who.id if who else None, reason="request")
     db.session.commit()
     message = "Personal data deleted. The lead's source and status are kept."
-    return done(message, url_for("metaads.lead_detail", lead_id=lead.id), {"lead": lead_detail_json(lead)})
+    return done(message, url_for("metaads.lead_detail", lead_id=lead.id), {"lead": LeadDetailSchema().dump(lead)})
 
 
 # --- many leads -------------------------------------------------------------------------------
@@ -328,10 +259,10 @@ def lead_erase(lead_id: int) -> t.Any:
 def leads_bulk() -> t.Any:
     """``ids`` (up to 500) and ``status`` and/or ``assigned_to``. All or nothing: 404 for unknown
     ids, 409 (with each refusal) if any lead may not take the status."""
-    ids, update = BulkUpdateSchema().load(request_body())
+    ids, update = BulkUpdateSchema().load(request_body(lists=("ids",)))
     leads, changes = bulk_update(ids, update, actor())
     commit(changes)
-    payload = {"leads": [lead_json(lead) for lead in leads], "count": len(leads), "status_changes": len(changes)}
+    payload = {"leads": LeadSchema(many=True).dump(leads), "count": len(leads), "status_changes": len(changes)}
     noun = "lead" if len(leads) == 1 else "leads"
     return done(f"{len(leads)} {noun} updated.", leads_list_url(), payload)
 
@@ -346,10 +277,8 @@ def leads_export() -> t.Any:
     who = actor()
     if options["mode"] == "link":
         export = downloads.start_export(filters, bom=options["bom"], user_id=who.id if who else None)
-        if wants_json():
-            return jsonify({"export": export.as_json()}), 202
-        flash("Your export is being prepared. Its download link is below.", "success")
-        return redirect(url_for("metaads.lead_export", export_id=export.id), 303)
+        message = "Your export is being prepared. Its download link is below."
+        return done(message, url_for("metaads.lead_export", export_id=export.id), {"export": export.as_json()}, status=202)
     return stream_csv(filters, bom=options["bom"], actor_id=who.id if who else None)
 
 
@@ -391,16 +320,17 @@ def lead_export_file(export_id: str) -> Response:
 
 @bp.get("/lead-forms")
 def lead_forms_index() -> t.Any:
-    count, forms, limit, offset = count_and_page(sa.select(LeadForm), (LeadForm.name, LeadForm.id))
-    payload = {"lead_forms": [lead_form_json(form) for form in forms], "count": count, "limit": limit, "offset": offset}
+    order = (LeadForm.name, LeadForm.id)
+    payload, forms = offset_list("lead_forms", sa.select(LeadForm), order, LeadFormSchema(many=True).dump)
     return respond("metaads/lead_forms/index.html", payload, form_rows=forms)
 
 
 @bp.get("/lead-forms/<int:form_id>")
 def lead_form_detail(form_id: int) -> t.Any:
     form = db.session.get(LeadForm, form_id) or abort(404, description="No such lead form.")
-    from metaads.views.test_leads import test_lead_status
-
     return respond(
-        "metaads/lead_forms/detail.html", {"lead_form": lead_form_json(form)}, form_obj=form, test_lead=test_lead_status(form)
+        "metaads/lead_forms/detail.html",
+        {"lead_form": LeadFormSchema().dump(form)},
+        form_obj=form,
+        test_lead=test_lead_status(form),
     )

@@ -5,15 +5,17 @@ from __future__ import annotations
 import typing as t
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, url_for
+from flask import abort, url_for
 from flask_login import current_user
 
 from metaads.graph.errors import GraphError
+from metaads.meta import graph_service, page_token
 from metaads.models import Lead, LeadForm, WebhookInbox
 from metaads.views import bp
 from plugins.core.extensions import db
-from plugins.core.http import APIError, wants_json
+from plugins.core.http import APIError
 from plugins.core.models import utcnow
+from plugins.core.pages import done
 
 
 def test_lead_status(form: LeadForm) -> dict[str, t.Any] | None:
@@ -40,8 +42,6 @@ def lead_form_test_lead(form_id: int) -> t.Any:
 @bp.post("/lead-forms/<int:form_id>/test-lead")
 def lead_form_send_test_lead(form_id: int) -> t.Any:
     """Meta keeps one test lead per form: delete the previous one, then create a new one."""
-    from metaads.meta import graph_service, page_token
-
     form = db.session.get(LeadForm, form_id) or abort(404, description="No such lead form.")
     access = page_token(form.page_id)
     if access is None:
@@ -60,7 +60,6 @@ def lead_form_send_test_lead(form_id: int) -> t.Any:
         "test_lead": {"id": lead_id, "created_at": utcnow().isoformat(), "by": current_user.id},
     }
     db.session.commit()
-    if wants_json():
-        return {"test_lead": test_lead_status(form)}, 201
-    flash("Test lead sent through Facebook. It appears here as soon as its webhook arrives.", "success")
-    return redirect(url_for("metaads.lead_form_detail", form_id=form.id))
+    message = "Test lead sent through Facebook. It appears here as soon as its webhook arrives."
+    back = url_for("metaads.lead_form_detail", form_id=form.id)
+    return done(message, back, {"test_lead": test_lead_status(form)}, status=201)

@@ -87,6 +87,7 @@ def handle_validation_error(exc: ValidationError) -> Response | tuple[str, int]:
 
 
 def handle_unexpected_error(exc: Exception) -> Response | tuple[str, int]:
+    # Lazy: plugins.core.extensions imports this module (has_bearer_header) at its top.
     from plugins.core.extensions import db
 
     db.session.rollback()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import decimal
 import json
@@ -9,7 +10,7 @@ import json
 import pytest
 from marshmallow import ValidationError
 
-from metaads.graph import schemas
+from metaads.graph import schemas, types
 from metaads.graph.types import AdAccountData, CampaignData, InsightsRow, LeadData, LeadFormData, TokenInfo
 
 # Raw JSON text, as Meta's (or a PHP sample's) bytes would arrive: numeric ids beyond 2**53.
@@ -201,3 +202,28 @@ def test_loaders_turn_bad_shapes_into_graph_response_errors() -> None:
     with pytest.raises(GraphResponseError):
         schemas.LEAD.load(["not", "an", "object"])
     assert schemas.LEAD.load({"id": 1, "created_time": 0}).created_time == dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+# -- one declaration per entity: what we ask Graph for is what we load -------------------------
+
+
+def test_a_reads_fields_are_derived_from_its_schema() -> None:
+    # Nested objects a pre_load flattens are asked for by their Graph expression.
+    assert "business{id,name}" in schemas.AD_ACCOUNT.fields and "business_id" not in schemas.AD_ACCOUNT.fields
+    assert "creative{id}" in schemas.AD.fields and "page" in schemas.LEAD_FORM.fields
+    # A data_key is the Graph name: the row's currency is Meta's account_currency.
+    assert "account_currency" in schemas.INSIGHTS_ROW.fields and "currency" not in schemas.INSIGHTS_ROW.fields
+    assert schemas.LEAD.fields == (
+        "id", "created_time", "field_data", "form_id", "ad_id", "ad_name", "adset_id", "adset_name",
+        "campaign_id", "campaign_name", "is_organic", "platform", "custom_disclaimer_responses",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("name", [n for n, v in vars(schemas).items() if isinstance(v, schemas.Loader)])
+def test_every_schema_field_is_a_dataclass_field(name: str) -> None:
+    """The dataclass is the typed result and the schema the declaration: they name the same fields
+    (``extra`` aside, and what ``adjust`` derives, such as an insights row's ``leads``)."""
+    loader = getattr(schemas, name)
+    declared = {field.name for field in dataclasses.fields(loader.model)} - {"extra"}
+    derived = {"leads"} if loader.model is types.InsightsRow else set()
+    assert set(loader.schema.load_fields) == declared - derived

@@ -8,8 +8,9 @@ import json
 import pytest
 
 from metaads.graph import GraphClient, GraphNotFoundError, GraphTransientError
+from metaads.graph.schemas import LEAD
 from metaads.graph.types import LeadData
-from metaads.service import LEAD_FIELDS, MetaAdsService, act, time_created_filter
+from metaads.service import MetaAdsService, act, time_created_filter
 from tests.graph.fakegraph import APP_ID, APP_SECRET, TOKEN, Recorded, Reply, ScriptedGraph
 
 CAMPAIGN = {
@@ -163,8 +164,8 @@ def test_get_leads_filters_on_time_created_and_pages_to_the_end(service: MetaAds
         {"field": "time_created", "operator": "GREATER_THAN", "value": int(since.timestamp()) - 1},
         {"field": "time_created", "operator": "LESS_THAN", "value": 1640995200},
     ]
-    assert first.arg("fields") == ",".join(LEAD_FIELDS)
-    assert graph.requests[1].arg("fields") == ",".join(LEAD_FIELDS)
+    assert first.arg("fields") == ",".join(LEAD.fields)
+    assert graph.requests[1].arg("fields") == ",".join(LEAD.fields)
 
 
 def test_get_lead_pages_resumes_from_a_cursor(service: MetaAdsService, graph: ScriptedGraph) -> None:

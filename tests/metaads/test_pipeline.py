@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from metaads.models import Lead, LeadForm, WebhookInbox
-from metaads.models.enums import InboxStatus
+from metaads.models import Lead, LeadForm, SyncRun, WebhookInbox
+from metaads.models.enums import InboxStatus, SyncRunStatus
 from metaads.sandbox import SandboxState
+from metaads.schemas import SyncRunSchema
 from plugins.core.extensions import db
 from tests.metaads.conftest import deliver
 
@@ -82,3 +85,20 @@ def test_test_lead_needs_a_connected_page(app: Flask, client: FlaskClient, api_h
     db.session.commit()
     response = client.post(f"/admin/meta-ads/lead-forms/{form.id}/test-lead", headers=api_headers)
     assert response.status_code == 409 and response.get_json()["error"]["code"] == "not_connected"
+
+
+def test_pipeline_objects_keep_their_json_keys() -> None:
+    """The serialisers that replaced the views' hand-built dicts answer the same keys, same values."""
+    started = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.UTC)
+    run = SyncRun(id=7, kind="leads", scope="all", trigger="api", status=SyncRunStatus.RUNNING, started_at=started, counts={})
+    assert SyncRunSchema().dump(run) == {
+        "id": 7,
+        "kind": "leads",
+        "scope": "all",
+        "trigger": "api",
+        "status": "running",
+        "started_at": "2024-05-01T12:00:00+00:00",
+        "finished_at": None,
+        "counts": {},
+        "error": None,
+    }

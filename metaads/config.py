@@ -43,6 +43,7 @@ DEFAULTS: dict[str, t.Any] = {
     "MAIL_FROM": "metaads@localhost",
     #: CRM sync: [{"url": "https://crm.example/hooks/leads", "secret": "…", "events": [...]}].
     "METAADS_OUTBOUND_WEBHOOKS": (),
-    #: Seconds a worker holds the inbox rows it claimed (longer than a batch ever takes).
-    "METAADS_INBOX_LEASE": 300,
+    #: Seconds a worker holds the inbox rows it claimed; renewed every quarter of it while the job
+    #: runs, so a batch may take longer. A killed worker's rows are due again this long after.
+    "METAADS_INBOX_LEASE": 20,
 }

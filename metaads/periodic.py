@@ -43,7 +43,9 @@ def register(app: Flask) -> None:
     state = platform_state(app)
     config = app.config
     for job in (
-        PeriodicJob("metaads-sweep-inbox", sweep_on_schedule, dt.timedelta(seconds=60), queue="metaads-high"),
+        # Often: it hands a killed worker's rows to another once their lease (20 s) ends, and
+        # lease plus this interval bounds how late such a lead is stored. One indexed query.
+        PeriodicJob("metaads-sweep-inbox", sweep_on_schedule, dt.timedelta(seconds=15), queue="metaads-high"),
         PeriodicJob("metaads-reconcile-leads", reconcile_on_schedule, dt.timedelta(seconds=config["METAADS_RECONCILE_INTERVAL"])),
         PeriodicJob("metaads-sync-lead-forms", sync_forms_on_schedule, dt.timedelta(hours=1)),
         PeriodicJob("metaads-sweep-outbound", sweep_outbound_on_schedule, dt.timedelta(minutes=5)),

@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 import logging
 import random
+import threading
 import time
 
 import sqlalchemy as sa
@@ -87,18 +88,85 @@ def process_inbox(inbox_ids: list[int] | None = None) -> dict[str, int]:
     deadline = time.monotonic() + DRAIN_SECONDS
     totals = Outcome()
     preferred = inbox_ids or []
-    while rows := claim_until_quiet(preferred):
-        preferred = []
-        outcome = Outcome()
-        for page_id, group in group_by_page(rows).items():
-            process_page(page_id, group, outcome)
-        db.session.commit()
-        finish_batch(outcome)
-        totals.add(outcome)
-        if time.monotonic() > deadline:
-            enqueue_processing([])  # more may be due: a fresh job carries on
-            break
+    with LeaseKeeper() as lease:
+        while rows := claim_until_quiet(preferred):
+            lease.hold(rows)
+            preferred = []
+            outcome = Outcome()
+            for page_id, group in group_by_page(rows).items():
+                process_page(page_id, group, outcome)
+            db.session.commit()
+            lease.release()
+            finish_batch(outcome)
+            totals.add(outcome)
+            if time.monotonic() > deadline:
+                enqueue_processing([])  # more may be due: a fresh job carries on
+                break
     return totals.counts()
+
+
+class LeaseKeeper:
+    """Renews the lease of the batch this job holds, from a thread of its own, every quarter of
+    ``METAADS_INBOX_LEASE``, for as long as the job runs.
+
+    So the lease can be short (a killed worker's rows are due again a lease after its last
+    renewal, not a worst-case batch after it claimed them) while a batch may take as long as
+    Graph makes it. A renewal extends only the rows of this job's own claim (their
+    ``enqueued_at``): a job that stalled past its lease and lost its rows to another never
+    extends the other's lease. Losing a lease costs a second Graph read, never a second lead:
+    leads are upserted and only the insert that creates one reports it created.
+    """
+
+    def __init__(self) -> None:
+        self.seconds = float(current_app.config["METAADS_INBOX_LEASE"])
+        self.engine = db.engine  # the thread has no app context of its own
+        self.held: tuple[list[int], dt.datetime] | None = None
+        self.lock = threading.Lock()
+        self.stopped = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def __enter__(self) -> LeaseKeeper:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopped.set()
+        if self.thread is not None:
+            self.thread.join()
+
+    def hold(self, rows: list[WebhookInbox]) -> None:
+        with self.lock:
+            self.held = ([row.id for row in rows], rows[0].enqueued_at)
+        if self.thread is None:  # started on the first batch: a job that finds nothing starts none
+            self.thread = threading.Thread(target=self.keep, name="inbox-lease", daemon=True)
+            self.thread.start()
+
+    def release(self) -> None:
+        with self.lock:
+            self.held = None
+
+    def keep(self) -> None:
+        while not self.stopped.wait(self.seconds / 4):
+            self.renew()
+
+    def renew(self) -> int:
+        """Extend the held rows' lease; returns how many were still this job's."""
+        with self.lock:
+            held = self.held
+        if held is None:
+            return 0
+        ids, claimed_at = held
+        table = WebhookInbox.__table__
+        try:
+            with self.engine.begin() as conn:
+                renewed = conn.execute(
+                    sa.update(table)
+                    .where(table.c.id.in_(ids), table.c.status == InboxStatus.ENQUEUED, table.c.enqueued_at == claimed_at)
+                    .values(next_attempt_at=utcnow() + dt.timedelta(seconds=self.seconds))
+                ).rowcount
+        except sa.exc.SQLAlchemyError as exc:  # the next renewal tries again; the lease covers three misses
+            log.warning("could not renew the lease of %d inbox rows (%s)", len(ids), type(exc).__name__)
+            return 0
+        return int(renewed or 0)
 
 
 def finish_batch(outcome: Outcome) -> None:

@@ -18,11 +18,10 @@ from metaads.models import WebhookInbox
 from metaads.models.enums import InboxStatus, LeadSource
 from plugins.core import autocommit
 from plugins.core.extensions import db
-from plugins.core.models import utcnow, without_nul
+from plugins.core.models import utcnow
 from plugins.socials.registry import WebhookChange
 
 log = logging.getLogger(__name__)
-
 
 
 def handle_leadgen(changes: list[WebhookChange]) -> None:
@@ -36,7 +35,7 @@ def handle_malformed(body: bytes, reason: str) -> None:
     digest = hashlib.sha256(body).hexdigest()
     row = {
         "dedupe_key": f"sha256:{digest}",
-        "payload": {"raw": without_nul(body[:65536].decode("utf-8", "replace")), "reason": reason},
+        "payload": storable({"raw": body[:65536].decode("utf-8", "replace"), "reason": reason}),
         "status": InboxStatus.INVALID.value,
         "last_error": reason,
     }
@@ -47,18 +46,19 @@ def inbox_row(change: WebhookChange) -> dict[str, t.Any]:
     value = change.value
     leadgen_id = exact_id(value.get("leadgen_id")) if isinstance(value, dict) else None
     if leadgen_id is None:
-        encoded = json.dumps(value, sort_keys=True, default=str).encode()
+        kept = storable({"value": value, "entry_id": change.entry_id})
+        encoded = json.dumps(kept["value"], sort_keys=True).encode()
         return {
             "dedupe_key": "sha256:" + hashlib.sha256(encoded).hexdigest(),
-            "page_id": change.entry_id,
-            "payload": without_nul({"value": value, "entry_id": change.entry_id}),
+            "page_id": exact_id(change.entry_id),
+            "payload": kept,
             "status": InboxStatus.INVALID.value,
             "last_error": "a leadgen change without a usable leadgen_id",
         }
     return {
         "dedupe_key": leadgen_id,
         "leadgen_id": leadgen_id,
-        "page_id": exact_id(value.get("page_id")) or change.entry_id,
+        "page_id": exact_id(value.get("page_id")) or exact_id(change.entry_id),
         "form_id": exact_id(value.get("form_id")),
         "ad_id": exact_id(value.get("ad_id")),
         "adgroup_id": exact_id(value.get("adgroup_id")),
@@ -72,11 +72,42 @@ def inbox_row(change: WebhookChange) -> dict[str, t.Any]:
 
 
 def exact_id(value: t.Any) -> str | None:
-    """Ids arrive as strings or as JSON numbers of any size (parsed to exact strings upstream)."""
-    if value is None or isinstance(value, bool):
+    """Ids arrive as strings or as JSON numbers of any size (parsed to exact strings upstream).
+    ASCII digits only: ``str.isdigit`` also takes "²" and "١٢٣", which are no ids of Meta's."""
+    if not isinstance(value, str):
         return None
-    text = str(value).strip()
-    return text if text.isdigit() and len(text) <= 64 else None
+    text = value.strip()
+    return text if text.isascii() and text.isdigit() and len(text) <= 64 else None
+
+
+#: Deeper JSON than this is kept as a note, not as JSON: every step that writes it out again (here,
+#: the database driver) recurses once per level, and Meta's own payloads are four levels deep.
+MAX_KEPT_DEPTH = 32
+TOO_DEEP = f"(nested deeper than {MAX_KEPT_DEPTH} levels: not kept)"
+
+
+def storable(value: t.Any, room: int = MAX_KEPT_DEPTH) -> t.Any:
+    """``value`` as PostgreSQL's text and jsonb can hold it, for a row that keeps what Meta sent.
+
+    PostgreSQL refuses NUL characters and lone UTF-16 surrogates (JSON's ``"\\ud800"``, which
+    Python's parser lets through), and the driver cannot even encode the latter: each is written
+    out as its escape (``\\u0000``, ``\\ud800``), readable by whoever inspects the row. A
+    structure nested more than ``room`` levels deep keeps a note in its place."""
+    if isinstance(value, str):
+        return escaped(value)
+    if not isinstance(value, dict | list | tuple):
+        return value
+    if room <= 0:
+        return TOO_DEEP
+    if isinstance(value, dict):
+        return {escaped(str(k)): storable(v, room - 1) for k, v in value.items()}
+    return [storable(v, room - 1) for v in value]
+
+
+def escaped(text: str) -> str:
+    if text.isascii() and "\x00" not in text:
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\u0000")
 
 
 def unix_time(value: t.Any) -> dt.datetime | None:

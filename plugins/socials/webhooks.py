@@ -114,7 +114,7 @@ def receive(body: bytes, signature: str | None) -> dict[str, t.Any]:
             state.handle_malformed(body, "the body is not a Facebook webhook payload")
             return {"received": 0, "kept": "malformed"}
         dispatch(changes)
-        touch_pages({change.entry_id for change in changes if change.entry_id})
+        touch_pages({change.entry_id for change in changes if is_page_id(change.entry_id)})
     except sa.exc.SQLAlchemyError as exc:
         db.session.rollback()
         log.error("webhook not stored (%s); answering 503 so Meta retries", type(exc).__name__)
@@ -153,12 +153,15 @@ def iter_changes(payload: dict[str, t.Any]) -> t.Iterator[WebhookChange]:
     for entry in payload["entry"]:
         if not isinstance(entry, dict):
             continue
+        # Numbers were parsed to strings; anything else in these places (a list nested a
+        # thousand levels deep, say) is no id, and writing it out as one would only fail.
         entry_id = entry.get("id")
-        for change in entry.get("changes") or []:
+        changes = entry.get("changes")
+        for change in changes if isinstance(changes, list) else []:
             if isinstance(change, dict) and isinstance(change.get("field"), str):
                 yield WebhookChange(
-                    object=str(object_type) if object_type is not None else None,
-                    entry_id=str(entry_id) if entry_id is not None else None,
+                    object=object_type if isinstance(object_type, str) else None,
+                    entry_id=entry_id if isinstance(entry_id, str) else None,
                     entry_time=entry.get("time"),
                     field=change["field"],
                     value=change.get("value"),
@@ -176,6 +179,12 @@ def dispatch(changes: list[WebhookChange]) -> None:
             log.info("webhook field %r has no handler; %d changes ignored", field, len(field_changes))
             continue
         handler(field_changes)
+
+
+def is_page_id(value: str | None) -> bool:
+    """Meta's page ids are numbers: anything else sent as one (NUL characters, lone surrogates,
+    a thousand digits) matches no page, and PostgreSQL would refuse some of it outright."""
+    return value is not None and value.isascii() and value.isdigit() and len(value) <= 64
 
 
 def touch_pages(page_ids: set[str]) -> None:

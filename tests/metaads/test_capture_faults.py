@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
@@ -171,3 +175,51 @@ def test_admin_retry_of_a_failed_row(app: Flask, client: FlaskClient, graph: San
     graph.clear_faults()
     assert retry_rows([row.id]) == 1
     assert stored(lead["id"])
+
+
+def test_a_batch_slower_than_its_lease_keeps_its_rows(
+    app: Flask, client: FlaskClient, graph: SandboxState, connected: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lease is short so that a killed worker's leads are soon due again; a live job renews
+    it while Graph takes its time, so no other job claims (and reads from Graph) the same rows."""
+    from metaads.capture import process, webhook
+
+    app.config["METAADS_INBOX_LEASE"] = 1
+    monkeypatch.setattr(webhook, "enqueue_pending", lambda ids: None)  # the job below is the only one
+    leads = [graph.create_lead(graph.seed.forms["standard"])["id"] for _ in range(3)]
+    assert deliver(client, graph, leads, batch=3) == [200]
+    graph.add_fault(kind="latency_ms", latency_ms=3000, method="POST", times=1)  # the batch call hangs 3 s
+    outcome: dict[str, int] = {}
+
+    def job() -> None:
+        with app.app_context():
+            outcome.update(process.process_inbox([]))
+
+    worker = threading.Thread(target=job)
+    worker.start()
+    taken = []
+    for _ in range(10):  # three leases pass while the job waits for Graph
+        time.sleep(0.25)
+        taken += process.claim([])
+    worker.join(timeout=30)
+    assert taken == [], "no other job claimed the rows of a job that is still working on them"
+    assert outcome["processed"] == 3 and all(stored(lead) for lead in leads)
+    assert {inbox_row(lead).attempts for lead in leads} == {1}
+
+
+def test_a_job_renews_only_its_own_claim(
+    app: Flask, client: FlaskClient, graph: SandboxState, connected: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A job that stalled past its lease and lost its rows to another never extends the other's."""
+    from metaads.capture import process, webhook
+
+    monkeypatch.setattr(webhook, "enqueue_pending", lambda ids: None)
+    lead = graph.create_lead(graph.seed.forms["standard"])["id"]
+    assert deliver(client, graph, [lead]) == [200]
+    first = process.claim([])
+    with process.LeaseKeeper() as keeper:
+        keeper.hold(first)
+        assert keeper.renew() == 1
+        make_due(inbox_row(lead))
+        assert [row.id for row in process.claim([])] == [first[0].id], "the lease ran out: another job took the row"
+        assert keeper.renew() == 0, "the first job's renewal leaves the other's claim alone"

@@ -21,12 +21,13 @@ import requests
 import sqlalchemy as sa
 from flask import Flask
 
-from metaads.models import Lead, WebhookInbox
+from metaads.models import Lead, LeadActivity, WebhookInbox
 from metaads.models.enums import InboxStatus
 from metaads.sandbox import SandboxState, serve_in_thread
 from metaads.sandbox import webhooks as sandbox_webhooks
 from plugins.core import jobs
 from plugins.core.extensions import db
+from plugins.core.registry import platform_state
 from tests.conftest import POSTGRES_URL, running_app
 from tests.metaads.conftest import APP_SECRET, deliver
 
@@ -109,6 +110,52 @@ def child_pids(pid: int) -> list[int]:
     return children
 
 
+def start_worker(app: Flask, database_url: str, redis_url: str, **env: str) -> subprocess.Popen[bytes]:
+    """``flask metaads worker`` in a process of its own, configured like ``app``."""
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": "test-secret-key",
+        "FLASK_TESTING": "true",
+        "FACEBOOK_CLIENT_ID": app.config["FACEBOOK_CLIENT_ID"],
+        "FACEBOOK_CLIENT_SECRET": app.config["FACEBOOK_CLIENT_SECRET"],
+        "FACEBOOK_GRAPH_URL": app.config["FACEBOOK_GRAPH_URL"],
+        **env,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "metaads", "worker"],
+        cwd=ROOT,
+        env=environment,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def kill_worker(worker: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the work horse and its parent: nothing of the worker runs any cleanup."""
+    for pid in [*child_pids(worker.pid), worker.pid]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    worker.wait(timeout=10)
+
+
+def wait_until_claimed(leads: list[str], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    claimed = 0
+    while time.monotonic() < deadline:
+        db.session.expire_all()
+        claimed = db.session.execute(
+            sa.select(sa.func.count()).where(WebhookInbox.leadgen_id.in_(leads), WebhookInbox.status == InboxStatus.ENQUEUED)
+        ).scalar_one()
+        if claimed == len(leads):
+            break
+        time.sleep(0.1)
+    assert claimed == len(leads), "the worker claimed the batch"
+    time.sleep(0.5)  # it is inside the Graph call now
+
+
 @pytest.mark.postgres_only
 def test_worker_killed_mid_batch(database_url: str, rq_settings: dict[str, t.Any], redis_url: str, graph: SandboxState) -> None:
     with running_app(database_url, **rq_settings, REDIS_URL=redis_url, METAADS_INBOX_LEASE=2) as app:
@@ -119,44 +166,11 @@ def test_worker_killed_mid_batch(database_url: str, rq_settings: dict[str, t.Any
         leads = [graph.create_lead(graph.seed.forms["standard"])["id"] for _ in range(4)]
         graph.add_fault(kind="latency_ms", latency_ms=30_000, method="POST", times=None)  # Graph hangs mid-batch
         assert deliver(app.test_client(), graph, leads, batch=4) == [200]
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "REDIS_URL": redis_url,
-            "SECRET_KEY": "test-secret-key",
-            "FLASK_TESTING": "true",
-            "FLASK_METAADS_INBOX_LEASE": "2",
-            "FACEBOOK_CLIENT_ID": app.config["FACEBOOK_CLIENT_ID"],
-            "FACEBOOK_CLIENT_SECRET": app.config["FACEBOOK_CLIENT_SECRET"],
-            "FACEBOOK_GRAPH_URL": app.config["FACEBOOK_GRAPH_URL"],
-        }
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "wsgi", "metaads", "worker"],
-            cwd=ROOT,
-            env=env,
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        worker = start_worker(app, database_url, redis_url, FLASK_METAADS_INBOX_LEASE="2")
         try:
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                db.session.expire_all()
-                claimed = db.session.execute(
-                    sa.select(sa.func.count()).where(
-                        WebhookInbox.leadgen_id.in_(leads), WebhookInbox.status == InboxStatus.ENQUEUED
-                    )
-                ).scalar_one()
-                if claimed == 4:
-                    break
-                time.sleep(0.1)
-            assert claimed == 4, "the worker claimed the batch"
-            time.sleep(0.5)  # it is inside the Graph call now
+            wait_until_claimed(leads)
         finally:
-            for pid in [*child_pids(worker.pid), worker.pid]:  # the work horse and its parent
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-            worker.wait(timeout=10)
+            kill_worker(worker)
         assert stored_count(leads) == 0
         graph.clear_faults()
         time.sleep(2.5)  # the dead worker's lease runs out
@@ -167,6 +181,64 @@ def test_worker_killed_mid_batch(database_url: str, rq_settings: dict[str, t.Any
         assert stored_count(leads) == 4
         rows = db.session.execute(sa.select(WebhookInbox).where(WebhookInbox.leadgen_id.in_(leads))).scalars().all()
         assert {r.status for r in rows} == {InboxStatus.PROCESSED}
+
+
+def sweep_on_schedule(app: Flask, stop: threading.Event) -> None:
+    """What the scheduler does for the inbox: a sweep at the registered interval."""
+    from metaads.capture.sweeper import sweep_inbox
+
+    interval = next(job.interval for job in platform_state(app).periodic_jobs if job.name == "metaads-sweep-inbox")
+    with app.app_context():
+        while not stop.wait(interval.total_seconds()):
+            sweep_inbox()
+            db.session.remove()
+
+
+@pytest.mark.postgres_only
+def test_a_killed_workers_leads_are_stored_by_another_within_a_minute(
+    database_url: str, rq_settings: dict[str, t.Any], redis_url: str, graph: SandboxState
+) -> None:
+    """Production's lease and sweep interval: the leads of a worker SIGKILLed in the middle of a
+    batch are stored by another worker within 60 s of the kill, each once."""
+    with running_app(database_url, **rq_settings, REDIS_URL=redis_url) as app:
+        from plugins.socials.connect import connect_with_token
+
+        connect_with_token(graph.user_token)
+        burst_worker()
+        leads = [graph.create_lead(graph.seed.forms["standard"])["id"] for _ in range(4)]
+        graph.add_fault(kind="latency_ms", latency_ms=120_000, method="POST", times=None)  # Graph hangs mid-batch
+        assert deliver(app.test_client(), graph, leads, batch=4) == [200]
+        first = start_worker(app, database_url, redis_url)
+        try:
+            wait_until_claimed(leads)
+        finally:
+            kill_worker(first)
+        killed = time.monotonic()
+        graph.clear_faults()
+        stop = threading.Event()
+        scheduler = threading.Thread(target=sweep_on_schedule, args=(app, stop))
+        scheduler.start()
+        second = start_worker(app, database_url, redis_url)
+        try:
+            while stored_count(leads) < len(leads) and time.monotonic() - killed < 90:
+                time.sleep(0.2)
+            recovered = time.monotonic() - killed
+        finally:
+            stop.set()
+            second.terminate()
+            second.wait(timeout=30)
+            scheduler.join()
+        assert recovered < 60, f"stored {recovered:.0f} s after the kill"
+        assert stored_count(leads) == len(leads)
+        received = (
+            sa.select(sa.func.count())
+            .select_from(LeadActivity)
+            .join(Lead)
+            .where(Lead.meta_lead_id.in_(leads), LeadActivity.action == "received")
+        )
+        assert db.session.execute(received).scalar_one() == len(leads), "each lead was received (and followed up) once"
+        rows = db.session.execute(sa.select(WebhookInbox).where(WebhookInbox.leadgen_id.in_(leads))).scalars().all()
+        assert {(r.status, r.attempts) for r in rows} == {(InboxStatus.PROCESSED, 2)}
 
 
 def terminate_backends(database: str, stop: threading.Event) -> None:

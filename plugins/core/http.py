@@ -87,7 +87,7 @@ def handle_validation_error(exc: ValidationError) -> Response | tuple[str, int]:
 
 
 def handle_unexpected_error(exc: Exception) -> Response | tuple[str, int]:
-    from plugins.core.extensions import db
+    from plugins.core.extensions import db  # lazy: extensions imports this module (has_bearer_header)
 
     db.session.rollback()
     if wants_json():

@@ -15,14 +15,14 @@ cli = AppGroup("metaads", help="Meta ads and leads: workers and operations.")
 
 @cli.command("worker")
 @click.option("--burst", is_flag=True, help="Run the queued jobs, then exit.")
-@click.option("--queue", "queues", multiple=True, help="Queues to work (default: all metaads queues).")
+@click.option("--queue", "queues", multiple=True, help="Queues to work (default: every registered queue).")
 @click.option("--no-fork", is_flag=True, help="Run jobs in this process (faster for many short jobs; less isolation).")
 def worker_command(burst: bool, queues: tuple[str, ...], no_fork: bool) -> None:
-    """Run an RQ worker on metaads' queues; one app context per job."""
+    """Run an RQ worker on the registered queues; one app context per job."""
     runner = jobs.runner()
     if runner.mode != "rq":
         raise click.UsageError("REDIS_URL is not set: jobs run inside the web process, no worker is needed.")
-    worker = runner.make_worker(queues or jobs.QUEUES, fork=not no_fork)
+    worker = runner.make_worker(queues or None, fork=not no_fork)
     worker.work(burst=burst, with_scheduler=True)
 
 

@@ -1,4 +1,7 @@
-"""metaads' configuration keys and their defaults (applied with ``setdefault`` in ``init_app``)."""
+"""metaads' configuration: every ``METAADS_*`` key (and the mail settings it reads), its default
+and what it means. ``MetaAds.init_app`` applies them with ``setdefault``; the platform's own keys
+(``FACEBOOK_*``, ``REDIS_URL``, the one default Graph version …) are in ``plugins/core/settings.py``.
+"""
 
 from __future__ import annotations
 
@@ -18,32 +21,58 @@ SCOPES = (
 )
 
 DEFAULTS: dict[str, t.Any] = {
+    # -- the admin pages --------------------------------------------------------------------------
     #: Where the admin routes live (the seed's paths).
     "METAADS_URL_PREFIX": "/admin/meta-ads",
     #: The template metaads' pages extend: the host's layout.
     "METAADS_BASE_TEMPLATE": "base.html",
     #: Page size of admin lists when the client gives none.
     "METAADS_PAGE_SIZE": 50,
-    #: Link every new lead to a Person (found by these keys, in order, or created).
-    "METAADS_LINK_PERSONS": True,
-    "METAADS_PERSON_MATCH_ON": ("email", "phone"),
-    #: How often the reconciler reads every form's leads, and how far each pass reaches back
-    #: before the end of the last one (leads can show up in Graph a little late).
-    "METAADS_RECONCILE_INTERVAL": 600,
-    "METAADS_RECONCILE_OVERLAP": 2 * 3600,
-    #: New-lead emails: sent to the lead's assignee, else to these addresses. Nothing is sent
-    #: without MAIL_SERVER. METAADS_PUBLIC_URL is where links in emails point.
-    "METAADS_NOTIFY_TO": (),
-    "METAADS_PUBLIC_URL": "http://127.0.0.1:5000",
-    "MAIL_SERVER": None,
-    "MAIL_PORT": 587,
-    "MAIL_USE_TLS": True,
-    "MAIL_USERNAME": None,
-    "MAIL_PASSWORD": None,
-    "MAIL_FROM": "metaads@localhost",
-    #: CRM sync: [{"url": "https://crm.example/hooks/leads", "secret": "…", "events": [...]}].
-    "METAADS_OUTBOUND_WEBHOOKS": (),
+    #: Counts stop at this many rows: beyond it a list says "10,000+" (``count_is_estimate``).
+    "METAADS_COUNT_CAP": 10_000,
+    # -- the Graph client -------------------------------------------------------------------------
+    #: Seconds every Graph request may take.
+    "METAADS_GRAPH_TIMEOUT": 30,
+    #: Retries of a transient Graph failure (so up to this many + 1 attempts).
+    "METAADS_GRAPH_MAX_RETRIES": 3,
+    #: A usage percentage (Meta's usage headers) at or above which calls to that scope pause.
+    "METAADS_GRAPH_USAGE_THRESHOLD": 90.0,
+    # -- lead capture -----------------------------------------------------------------------------
     #: Seconds a worker holds the inbox rows it claimed; renewed every quarter of it while the job
     #: runs, so a batch may take longer. A killed worker's rows are due again this long after.
     "METAADS_INBOX_LEASE": 20,
+    #: Seconds between two passes of the reconciler over every form's leads.
+    "METAADS_RECONCILE_INTERVAL": 600,
+    #: Seconds each reconciler pass reaches back before the end of the last (leads show up late).
+    "METAADS_RECONCILE_OVERLAP": 2 * 3600,
+    #: Link every new lead to a Person (found by ``METAADS_PERSON_MATCH_ON``, or created).
+    "METAADS_LINK_PERSONS": True,
+    #: The keys a lead's Person is found by, in order.
+    "METAADS_PERSON_MATCH_ON": ("email", "phone"),
+    #: CRM sync: [{"url": "https://crm.example/hooks/leads", "secret": "…", "events": [...]}].
+    "METAADS_OUTBOUND_WEBHOOKS": (),
+    # -- new-lead emails (nothing is sent without MAIL_SERVER) -----------------------------------
+    #: Who gets a new lead's email when it has no assignee.
+    "METAADS_NOTIFY_TO": (),
+    #: Where links in emails point.
+    "METAADS_PUBLIC_URL": "http://127.0.0.1:5000",
+    #: The SMTP server; None sends no email.
+    "MAIL_SERVER": None,
+    #: The SMTP port.
+    "MAIL_PORT": 587,
+    #: Whether to STARTTLS.
+    "MAIL_USE_TLS": True,
+    #: The SMTP login, if the server wants one.
+    "MAIL_USERNAME": None,
+    #: The SMTP password, if the server wants one.
+    "MAIL_PASSWORD": None,
+    #: The emails' From address.
+    "MAIL_FROM": "metaads@localhost",
+    # -- lead management --------------------------------------------------------------------------
+    #: Archived leads older than this many days (by ``created_time``) are anonymised; None keeps them.
+    "METAADS_RETENTION_DAYS": None,
+    #: Where export files are written; None means ``<instance>/exports``.
+    "METAADS_EXPORT_DIR": None,
+    #: How long a signed export link (and its file) lives, in seconds.
+    "METAADS_EXPORT_LINK_MAX_AGE": 24 * 3600,
 }

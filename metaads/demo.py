@@ -13,6 +13,12 @@ import typing as t
 import click
 import flask_migrate
 from flask import Flask
+from werkzeug.serving import run_simple
+
+from metaads.sandbox import create_sandbox_app, serve_in_thread
+from plugins.accounts.service import create_admin
+from plugins.core.scheduler import start_in_background
+from plugins.socials.connect import connect_with_token
 
 log = logging.getLogger(__name__)
 
@@ -20,19 +26,13 @@ DEMO_EMAIL = "admin@example.com"
 
 
 def run_demo(app: Flask, *, host: str, port: int, sandbox_port: int, interval: float) -> None:
-    from metaads.sandbox import create_sandbox_app, serve_in_thread
-
     flask_migrate.upgrade()
     sandbox = create_sandbox_app({"APP_ID": "demo-app-id", "APP_SECRET": secrets.token_hex(16)})
     sandbox_url, _stop = serve_in_thread(sandbox, host="127.0.0.1", port=sandbox_port)
     point_at_sandbox(app, sandbox, sandbox_url.rstrip("/"))
     password = secrets.token_urlsafe(12)
-    from plugins.accounts.service import create_admin
-
     create_admin(DEMO_EMAIL, password, name="Demo Admin")
     state = sandbox.extensions["sandbox"]
-    from plugins.socials.connect import connect_with_token
-
     result = connect_with_token(state.user_token)
     app_url = f"http://{host}:{port}"
     click.echo(
@@ -41,12 +41,8 @@ def run_demo(app: Flask, *, host: str, port: int, sandbox_port: int, interval: f
         f"  connected the sandbox business: {result.pages} pages, the last 90 days of leads are being backfilled;\n"
         f"  a new lead arrives by signed webhook every {interval:g} s. Ctrl+C stops.\n"
     )
-    from plugins.core.scheduler import start_in_background
-
     start_in_background(app)
     threading.Thread(target=feed_leads, args=(state, f"{app_url}/webhooks/social/facebook", interval), daemon=True).start()
-    from werkzeug.serving import run_simple
-
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 

@@ -7,7 +7,21 @@ import typing as t
 
 from flask import Flask, current_app
 
-from metaads import config, formatting, periodic
+import metaads.models  # noqa: F401  (its tables must be known before migrations run)
+from metaads import config, formatting, periodic, queues
+from metaads.capture.outbound import on_status_changed
+from metaads.capture.webhook import handle_leadgen, handle_malformed
+from metaads.cli import cli
+from metaads.leads import registration
+from metaads.meta import connection_counts, graph_service
+from metaads.signals import lead_status_changed
+from metaads.sync.connected import on_connected
+from metaads.views import bp, register_menu
+from plugins.core.registry import platform_state
+from plugins.socials.registry import socials_state
+
+#: The page a login lands on, and the site's root.
+HOME = "metaads.leads_index"
 
 
 @dataclasses.dataclass
@@ -24,7 +38,8 @@ class MetaAds:
 
     Needs the host's ``socials`` plugin (OAuth tokens, the Facebook webhook endpoint) and the
     shared ``db``; registers the admin blueprint, the ``flask metaads`` commands, the extra OAuth
-    scopes and the ``leadgen`` webhook handler.
+    scopes, the ``leadgen`` webhook handler, its job queues and periodic jobs, its menu entries
+    and the home page.
     """
 
     def __init__(self, app: Flask | None = None) -> None:
@@ -39,14 +54,6 @@ class MetaAds:
         for key, value in config.DEFAULTS.items():
             app.config.setdefault(key, value)
 
-        import metaads.models  # noqa: F401  (tables must be known before migrations run)
-        from metaads.capture.webhook import handle_leadgen, handle_malformed
-        from metaads.cli import cli
-        from metaads.meta import connection_counts, graph_service
-        from metaads.sync.connected import on_connected
-        from metaads.views import bp, register_menu
-        from plugins.socials.registry import socials_state
-
         socials = socials_state(app)
         socials.register_scopes(config.SCOPES)
         socials.register_webhook_handler("leadgen", handle_leadgen)
@@ -57,14 +64,11 @@ class MetaAds:
         socials.connection_context.append(connection_counts)
         app.register_blueprint(bp, url_prefix=app.config["METAADS_URL_PREFIX"])
         register_menu(app)
+        platform_state(app).set_home(HOME)
         formatting.init_app(app)
+        queues.register(app)
         periodic.register(app)
-        from metaads.leads import registration
-
-        registration.init_app(app)  # lead management: its settings, signed downloads, retention
-        from metaads.capture.outbound import on_status_changed
-        from metaads.signals import lead_status_changed
-
+        registration.init_app(app)  # lead management: signed downloads, retention
         # weak=False: the receiver is a module function; connect once per app (sender=app).
         lead_status_changed.connect(on_status_changed, sender=app, weak=False)
         app.cli.add_command(cli)

@@ -27,6 +27,9 @@ REDIS_URL = os.environ.get("METAADS_TEST_REDIS_URL", "redis://127.0.0.1:6379/14"
 #: Cheap hashing in tests only: the production parameters cost ~50 ms a login by design.
 FAST_ARGON2 = {"time_cost": 1, "memory_cost": 8192, "parallelism": 1}
 
+#: What wsgi.py loads (importing wsgi would build its app from the environment).
+EXTENSIONS = ["metaads:MetaAds"]
+
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "correct horse battery staple"
 
@@ -60,6 +63,7 @@ def base_config(database_url: str, **overrides: t.Any) -> dict[str, t.Any]:
         "FACEBOOK_CLIENT_ID": "sandbox-app-id",
         "FACEBOOK_CLIENT_SECRET": "sandbox-app-secret",
         "FACEBOOK_WEBHOOK_VERIFY_TOKEN": "verify-me",
+        "PLATFORM_EXTENSIONS": EXTENSIONS,
         **overrides,
     }
 

@@ -6,7 +6,7 @@ by Meta's code/subcode (:mod:`.errors`); :mod:`.usage` shares throttles between 
 """
 
 from metaads.graph.batch import MAX_BATCH_SIZE, BatchRequest, BatchResult
-from metaads.graph.client import DEFAULT_GRAPH_URL, DEFAULT_GRAPH_VERSION, GraphClient, pooled_session
+from metaads.graph.client import DEFAULT_GRAPH_URL, GraphClient, pooled_session
 from metaads.graph.encoding import NO_FIELDS, appsecret_proof
 from metaads.graph.errors import (
     GraphError,
@@ -29,7 +29,6 @@ from metaads.graph.usage import InMemoryUsageStore, RedisUsageStore, Usage, Usag
 
 __all__ = [
     "DEFAULT_GRAPH_URL",
-    "DEFAULT_GRAPH_VERSION",
     "MAX_BATCH_SIZE",
     "NO_FIELDS",
     "Backoff",

@@ -57,8 +57,6 @@ from plugins.core.security import RedactingFilter
 log = logging.getLogger("metaads.graph")
 
 DEFAULT_GRAPH_URL = "https://graph.facebook.com"
-#: A live Marketing API version (v24.0 expires 2026-11-10, v25.0 on 2027-02-23; meta-graph.md §12).
-DEFAULT_GRAPH_VERSION = "v25.0"
 #: The largest page size asked for when a caller only gives a total ``limit``.
 MAX_PAGE_SIZE = 500
 #: Parameters whose values are secrets wherever they appear (OAuth exchanges, debug_token).
@@ -136,15 +134,19 @@ class GraphClient:
     ) -> GraphClient:
         """A client from Flask-style config.
 
-        Reads ``FACEBOOK_GRAPH_URL``, ``FACEBOOK_GRAPH_VERSION``, ``FACEBOOK_CLIENT_ID``,
+        Reads ``FACEBOOK_GRAPH_VERSION`` (required: its one default is the platform's settings),
+        ``FACEBOOK_GRAPH_URL``, ``FACEBOOK_CLIENT_ID``,
         ``FACEBOOK_CLIENT_SECRET``, and optionally ``METAADS_GRAPH_TIMEOUT``,
         ``METAADS_GRAPH_MAX_RETRIES``, ``METAADS_GRAPH_USAGE_THRESHOLD``. Without a
         ``usage_store``, ``REDIS_URL`` (when set) gives a :class:`RedisUsageStore` shared by all
         workers; build one client per process, it holds the connection pools.
         """
+        version = config.get("FACEBOOK_GRAPH_VERSION")
+        if not version:
+            raise ValueError("FACEBOOK_GRAPH_VERSION is not set (the platform's settings give its default)")
         return cls(
             config.get("FACEBOOK_GRAPH_URL") or DEFAULT_GRAPH_URL,
-            config.get("FACEBOOK_GRAPH_VERSION") or DEFAULT_GRAPH_VERSION,
+            version,
             config.get("FACEBOOK_CLIENT_ID") or None,
             config.get("FACEBOOK_CLIENT_SECRET") or None,
             session=session,

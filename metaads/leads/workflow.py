@@ -145,6 +145,7 @@ def link_person(lead: Lead, actor_id: int | None, *, automatic: bool = False) ->
         full_name=lead.full_name,
         first_name=lead.first_name,
         last_name=lead.last_name,
+        source="metaads",
         match_on=tuple(current_app.config.get("METAADS_PERSON_MATCH_ON", ("email", "phone"))),
     )
     lead.person_id = person.id

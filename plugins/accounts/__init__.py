@@ -13,8 +13,6 @@ from plugins.accounts.views import bp
 __all__ = ["admin_required", "init_app", "require_admin"]
 
 DEFAULTS = {
-    #: Where a login lands when no ``next`` is given.
-    "ACCOUNTS_HOME": "metaads.leads_index",
     #: Failed logins within the window that throttle one email / one address.
     "ACCOUNTS_LOGIN_WINDOW": 15 * 60,
     "ACCOUNTS_LOGIN_MAX_PER_EMAIL": 5,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -16,6 +16,7 @@ from plugins.accounts.service import find_user, normalise_email
 from plugins.accounts.throttle import is_throttled, record_attempt
 from plugins.core.extensions import db
 from plugins.core.models import utcnow
+from plugins.core.registry import platform_state
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
@@ -26,8 +27,8 @@ class LoginForm(FlaskForm):
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path on this site: never an absolute URL or a scheme-relative ``//host``."""
-    default = current_app.config["ACCOUNTS_HOME"]
+    """Only a path on this site: never an absolute URL or a scheme-relative ``//host``; else home."""
+    default = platform_state().home_endpoint()
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return str(url_for(default))
     parts = urlsplit(target)

@@ -7,9 +7,11 @@ from pathlib import Path
 
 from flask import Flask
 
-from plugins.core import crypto, http, jobs, migrations, security, settings, sqlite  # noqa: F401  (sqlite tunes connections)
+# Imported for their effects too: sqlite tunes connections; failures' table must be known to migrations.
+from plugins.core import crypto, failures, http, jobs, migrations, security, settings, sqlite  # noqa: F401
 from plugins.core.extensions import csrf, db, login_manager, migrate
-from plugins.core.registry import PlatformState, load_plugins, platform_state
+from plugins.core.registry import PlatformState, load_extensions, load_plugins, platform_state
+from plugins.core.views import bp
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,7 +22,8 @@ def create_app(config: t.Mapping[str, t.Any] | None = None) -> Flask:
     """Build the platform. Every process uses this: web, CLI, workers, tests.
 
     Configuration comes from the defaults, then ``FLASK_*`` and design.md's environment variables,
-    then ``config`` (tests pass their settings here).
+    then ``config`` (tests pass their settings here). The platform's plugins load first, then the
+    extensions the configuration names (``PLATFORM_EXTENSIONS``; ``wsgi.py`` chooses them).
     """
     app = Flask(
         "plugins.core",
@@ -39,16 +42,11 @@ def create_app(config: t.Mapping[str, t.Any] | None = None) -> Flask:
     app.extensions["platform"] = PlatformState()
     _init_extensions(app)
     load_plugins(app, app.config["PLATFORM_PLUGINS"])
-
-    from metaads import MetaAds
-
-    MetaAds(app)
+    load_extensions(app, app.config["PLATFORM_EXTENSIONS"])
     return app
 
 
 def _init_extensions(app: Flask) -> None:
-    import plugins.core.failures  # noqa: F401  (the table must be known to migrations)
-
     db.init_app(app)
     migrate.init_app(
         app,
@@ -65,12 +63,10 @@ def _init_extensions(app: Flask) -> None:
     http.init_app(app)
     security.init_app(app)
     app.context_processor(_layout_context)
-    from plugins.core.views import bp
-
     app.register_blueprint(bp)
 
 
 def _layout_context() -> dict[str, t.Any]:
     state = platform_state()
     banners = [banner for provider in state.banners if (banner := provider()) is not None]
-    return {"admin_menu": state.admin_menu, "banners": banners}
+    return {"admin_menu": state.admin_menu, "banners": banners, "home_endpoint": state.home_endpoint()}

@@ -24,13 +24,16 @@ from rq import Queue, SimpleWorker, Worker
 from rq.exceptions import DuplicateJobError
 from rq.job import Job
 from rq.worker import BaseWorker
+from sqlalchemy import orm, text
+
+from plugins.core.extensions import db
+from plugins.core.failures import JobFailure
+from plugins.core.registry import DEFAULT_QUEUE, platform_state
 
 log = logging.getLogger(__name__)
 
 JobFunc = t.Callable[..., t.Any]
 
-#: Queues in priority order: lead capture first, syncs next, maintenance last.
-QUEUES = ("metaads-high", "metaads-default", "metaads-low")
 DEFAULT_TIMEOUT = 300
 
 
@@ -51,7 +54,7 @@ def runner() -> JobRunner:
 def enqueue(
     func: JobFunc,
     *args: t.Any,
-    queue: str = "metaads-default",
+    queue: str = DEFAULT_QUEUE,
     job_id: str | None = None,
     delay: dt.timedelta | None = None,
     timeout: int = DEFAULT_TIMEOUT,
@@ -66,9 +69,6 @@ def enqueue(
 
 def record_failure(func_name: str, args: t.Sequence[t.Any], job_id: str | None, exc: BaseException) -> None:
     """Keep a visible record of a failed job; never let recording itself raise."""
-    from plugins.core.extensions import db
-    from plugins.core.failures import JobFailure
-
     try:
         db.session.rollback()
         db.session.add(
@@ -186,11 +186,12 @@ class JobRunner:
         return self._thread
 
     # -- RQ worker -----------------------------------------------------------------------------
-    def make_worker(self, queues: t.Sequence[str] = QUEUES, *, fork: bool = True) -> BaseWorker:
-        """An RQ worker on ``queues``. ``fork=False`` runs jobs in the worker process itself
-        (RQ's SimpleWorker: no fork per job, so several times the throughput of short jobs, at
-        the price of the isolation a fork gives)."""
+    def make_worker(self, queues: t.Sequence[str] | None = None, *, fork: bool = True) -> BaseWorker:
+        """An RQ worker on ``queues`` (default: every registered queue, in priority order).
+        ``fork=False`` runs jobs in the worker process itself (RQ's SimpleWorker: no fork per job,
+        so several times the throughput of short jobs, at the price of the isolation a fork gives)."""
         self._warm_up()
+        queues = queues or platform_state(self.app).queue_names()
         worker_class: type[BaseWorker] = Worker if fork else SimpleWorker
         # A short worker TTL and maintenance interval bring a job whose worker was SIGKILLed back
         # within about 100 s instead of the defaults' 7+ minutes (see reliability.md §2.2).
@@ -207,10 +208,6 @@ class JobRunner:
     def _warm_up(self) -> None:
         """Do once in the parent what every forked job would otherwise redo: configure the ORM
         mappers and initialise the database dialect. No connection is kept for children."""
-        from sqlalchemy import orm, text
-
-        from plugins.core.extensions import db
-
         with self.app.app_context():
             orm.configure_mappers()
             db.session.execute(text("SELECT 1"))
@@ -251,8 +248,6 @@ def _app_job_class(app: Flask) -> type[Job]:
                 with app.app_context():
                     if os.getpid() != parent_pid:
                         # A forked work horse must not use the parent's pooled connections.
-                        from plugins.core.extensions import db
-
                         db.engine.dispose(close=False)
                     return super().perform()
 
@@ -267,7 +262,7 @@ class _WorkerThread:
         self.app = app
         self.pid = os.getpid()
         self.jobs: queue_module.Queue[tuple[JobFunc, tuple[t.Any, ...], str | None]] = queue_module.Queue()
-        self.thread = threading.Thread(target=self._run, name="metaads-jobs", daemon=True)
+        self.thread = threading.Thread(target=self._run, name="platform-jobs", daemon=True)
         self.thread.start()
 
     def alive(self) -> bool:

@@ -23,7 +23,7 @@ from plugins.core.registry import PeriodicJob, platform_state
 
 log = logging.getLogger(__name__)
 
-LOCK_KEY = "metaads:scheduler:lock"
+LOCK_KEY = "platform:scheduler:lock"
 #: The lock outlives a crashed scheduler by this much; a new one takes over after it.
 LOCK_TTL = 60
 #: How often a waiting scheduler checks whether the lock is free.
@@ -31,7 +31,7 @@ TAKEOVER_POLL = 2.0
 
 
 def run_scheduler(app: Flask, *, stop: threading.Event | None = None) -> None:
-    """Run until ``stop`` is set (or forever); the ``flask metaads scheduler`` command calls it."""
+    """Run until ``stop`` is set (or forever); a ``scheduler`` CLI command calls it."""
     stop = stop or threading.Event()
     periodic = platform_state(app).periodic_jobs
     runner = app.extensions["jobs"]
@@ -90,5 +90,5 @@ def _run_in_process(app: Flask, periodic: list[PeriodicJob], stop: threading.Eve
 def start_in_background(app: Flask) -> threading.Event:
     """The embedded default's scheduler: a daemon thread; set the returned event to stop it."""
     stop = threading.Event()
-    threading.Thread(target=run_scheduler, args=(app,), kwargs={"stop": stop}, name="metaads-scheduler", daemon=True).start()
+    threading.Thread(target=run_scheduler, args=(app,), kwargs={"stop": stop}, name="platform-scheduler", daemon=True).start()
     return stop

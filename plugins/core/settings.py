@@ -33,7 +33,7 @@ def defaults(instance_path: str) -> dict[str, t.Any]:
     """The embedded default: SQLite under ``instance/``, jobs in-process, nothing to configure."""
     return {
         "SECRET_KEY": DEV_SECRET_KEY,
-        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(Path(instance_path) / "metaads.db"),
+        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(Path(instance_path) / "platform.db"),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": None,
         # "rq" with Redis, "thread" for the in-process worker, "eager" to run at enqueue (tests).
@@ -54,6 +54,9 @@ def defaults(instance_path: str) -> dict[str, t.Any]:
         "PERMANENT_SESSION_LIFETIME": 12 * 3600,
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "PLATFORM_PLUGINS": ["plugins.accounts", "plugins.persons", "plugins.socials"],
+        # Extensions loaded after the plugins, each "module:object" called with the app; the
+        # deployment names them (wsgi.py), the platform knows none.
+        "PLATFORM_EXTENSIONS": [],
         "PLATFORM_NAME": "Platform",
     }
 
@@ -88,7 +91,7 @@ def mode_defaults(*, relaxed: bool) -> dict[str, t.Any]:
     return {
         "SESSION_COOKIE_SECURE": not relaxed,
         # The __Host- prefix makes browsers refuse the cookie unless Secure, host-only and Path=/.
-        "SESSION_COOKIE_NAME": "metaads_session" if relaxed else "__Host-session",
+        "SESSION_COOKIE_NAME": "platform_session" if relaxed else "__Host-session",
     }
 
 

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, jsonify, redirect, url_for
+from flask import Blueprint, jsonify, redirect, url_for
 from werkzeug.wrappers import Response
 
 from plugins.core.extensions import db
+from plugins.core.registry import platform_state
 
 bp = Blueprint("core", __name__)
 
 
 @bp.get("/")
 def index() -> Response:
-    return redirect(url_for(current_app.config["ACCOUNTS_HOME"]))
+    return redirect(url_for(platform_state().home_endpoint()))
 
 
 @bp.get("/healthz")

@@ -21,7 +21,7 @@ class Person(Timestamps, db.Model):  # type: ignore[name-defined]
     email: Mapped[str | None] = mapped_column(sa.String(320), index=True)  # lower-cased
     phone: Mapped[str | None] = mapped_column(sa.String(32), index=True)  # E.164
     phone_raw: Mapped[str | None] = mapped_column(sa.String(64))  # as typed, when it did not parse
-    source: Mapped[str | None] = mapped_column(sa.String(64))  # who created it: "metaads", "admin", ...
+    source: Mapped[str | None] = mapped_column(sa.String(64))  # who created it: "admin", an extension's name, ...
     metadata_: Mapped[dict[str, t.Any] | None] = mapped_column("metadata")
 
     @property

@@ -37,7 +37,7 @@ def find_or_create_person(
     full_name: str | None = None,
     first_name: str | None = None,
     last_name: str | None = None,
-    source: str = "metaads",
+    source: str | None = None,
     match_on: t.Sequence[str] = DEFAULT_MATCH_ON,
 ) -> tuple[Person, bool]:
     """Return (person, created). An existing person only gains fields it did not have: a lead

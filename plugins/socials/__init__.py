@@ -11,6 +11,7 @@ from flask_login import current_user
 from plugins.core.extensions import db
 from plugins.core.registry import PeriodicJob, platform_state
 from plugins.socials.cli import cli
+from plugins.socials.connect import check_tokens
 from plugins.socials.models import PlatformStatus, SocialPage, SocialPlatform
 from plugins.socials.registry import SocialsState, socials_state
 from plugins.socials.views import bp
@@ -50,6 +51,4 @@ def init_app(app: Flask) -> None:
 
 
 def check_tokens_on_schedule() -> dict[str, int]:
-    from plugins.socials.connect import check_tokens
-
     return check_tokens()

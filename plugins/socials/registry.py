@@ -41,7 +41,7 @@ MalformedHandler = t.Callable[[bytes, str], None]
 
 class FacebookGraph(t.Protocol):
     """The Graph calls connecting needs; the extension that owns the Graph client provides it
-    (metaads registers its MetaAdsService), so the platform has one Graph client, not two."""
+    (it registers a ``graph_provider``), so the platform has one Graph client, not two."""
 
     def debug_token(self, input_token: str) -> t.Any: ...
     def get_me(self, user_token: str) -> t.Any: ...
@@ -72,7 +72,7 @@ class SocialsState:
 
     def graph(self) -> FacebookGraph:
         if self.graph_provider is None:
-            raise RuntimeError("No Graph client is registered with socials (MetaAds(app) registers one).")
+            raise RuntimeError("No Graph client is registered with socials (an extension sets its graph_provider).")
         return self.graph_provider()
 
     def register_page_fields(self, fields: t.Iterable[str]) -> None:

@@ -80,20 +80,20 @@ def test_next_only_goes_to_this_site(client: FlaskClient, admin: t.Any) -> None:
 
 def test_session_cookie_changes_on_login(client: FlaskClient, admin: t.Any) -> None:
     client.get("/login")
-    before = client.get_cookie("metaads_session")
+    before = client.get_cookie("platform_session")
     login(client, ADMIN_EMAIL, ADMIN_PASSWORD)
-    after = client.get_cookie("metaads_session")
+    after = client.get_cookie("platform_session")
     assert before is not None and after is not None and before.value != after.value
 
 
 def test_logout_kills_every_copy_of_the_session(client: FlaskClient, admin: t.Any, app: Flask) -> None:
     login(client, ADMIN_EMAIL, ADMIN_PASSWORD)
-    stolen = client.get_cookie("metaads_session")
+    stolen = client.get_cookie("platform_session")
     assert stolen is not None
     token = csrf_token(client, "/admin/meta-ads/leads")
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
     attacker = app.test_client()
-    attacker.set_cookie("metaads_session", stolen.value)
+    attacker.set_cookie("platform_session", stolen.value)
     assert attacker.get("/admin/meta-ads/leads").status_code == 302
 
 

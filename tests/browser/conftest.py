@@ -54,6 +54,7 @@ def build_app(db_file: Path, **overrides: t.Any) -> Flask:
     import flask_migrate
 
     from plugins.core import create_app
+    from tests.conftest import EXTENSIONS
 
     app = create_app(
         {
@@ -61,6 +62,7 @@ def build_app(db_file: Path, **overrides: t.Any) -> Flask:
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_file}",
             "JOBS_MODE": "eager",
             "SECRET_KEY": "test",
+            "PLATFORM_EXTENSIONS": EXTENSIONS,
             "ACCOUNTS_ARGON2": {"time_cost": 1, "memory_cost": 8192, "parallelism": 1},
             **overrides,
         }

@@ -30,6 +30,7 @@ def connect_server(tmp_path_factory: pytest.TempPathFactory, sandbox_url: str) -
 
     from plugins.accounts.service import create_admin
     from plugins.core import create_app
+    from tests.conftest import EXTENSIONS
 
     db_file = tmp_path_factory.mktemp("browser-connect") / "connect.db"
     app = create_app(
@@ -38,6 +39,7 @@ def connect_server(tmp_path_factory: pytest.TempPathFactory, sandbox_url: str) -
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_file}",
             "JOBS_MODE": "eager",
             "SECRET_KEY": "test",
+            "PLATFORM_EXTENSIONS": EXTENSIONS,
             "ACCOUNTS_ARGON2": {"time_cost": 1, "memory_cost": 8192, "parallelism": 1},
             "FACEBOOK_GRAPH_URL": sandbox_url,
             "FACEBOOK_DIALOG_URL": sandbox_url,

@@ -2,8 +2,11 @@ from __future__ import annotations
 
 import pytest
 
+from metaads import MetaAds
 from plugins.core import create_app
 from plugins.core.settings import DEV_SECRET_KEY, from_environ, normalise_database_url
+from plugins.socials.registry import socials_state
+from tests.conftest import EXTENSIONS
 
 
 def production(**extra: object) -> dict[str, object]:
@@ -82,17 +85,13 @@ def test_graph_version_default_is_live() -> None:
 
 
 def test_metaads_cannot_be_initialised_twice() -> None:
-    from metaads import MetaAds
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True, "PLATFORM_EXTENSIONS": EXTENSIONS})
     with pytest.raises(RuntimeError, match="already registered"):
         MetaAds(app)
 
 
 def test_metaads_registers_its_scopes_with_socials() -> None:
-    from plugins.socials.registry import socials_state
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True, "PLATFORM_EXTENSIONS": EXTENSIONS})
     scopes = socials_state(app).scopes
     for scope in (
         "ads_read",

@@ -13,6 +13,7 @@ from rq.registry import FailedJobRegistry
 from plugins.core import jobs
 from plugins.core.extensions import db
 from plugins.core.failures import JobFailure
+from plugins.core.registry import DEFAULT_QUEUE
 from plugins.persons.models import Person
 from tests.conftest import running_app
 from tests.core.jobs_for_tests import create_person, explode
@@ -73,7 +74,7 @@ def test_rq_worker_runs_each_job_in_its_own_context(rq_app: Flask) -> None:
     worker = jobs.runner().make_worker()
     worker.work(burst=True)
     assert emails() == ["r1@example.com", "r2@example.com"]
-    failed = FailedJobRegistry("metaads-default", connection=jobs.runner().redis)
+    failed = FailedJobRegistry(DEFAULT_QUEUE, connection=jobs.runner().redis)
     assert len(failed.get_job_ids()) == 1
     failure = db.session.execute(db.select(JobFailure)).scalar_one()
     assert failure.args == [3] and failure.job_id == failed.get_job_ids()[0]
@@ -83,7 +84,7 @@ def test_rq_job_ids_deduplicate(rq_app: Flask) -> None:
     first = jobs.enqueue(create_person, "d@example.com", job_id="person-d")
     second = jobs.enqueue(create_person, "d@example.com", job_id="person-d")
     assert first == second == "person-d"
-    assert jobs.runner().queue("metaads-default").count == 1
+    assert jobs.runner().queue(DEFAULT_QUEUE).count == 1
 
 
 def test_enqueue_fails_fast_when_redis_is_down(database_url: str) -> None:

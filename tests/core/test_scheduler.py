@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 
 from plugins.core import jobs
+from plugins.core.registry import platform_state
 from plugins.core.scheduler import LOCK_KEY, run_scheduler
 from tests.conftest import running_app
 
@@ -23,7 +24,7 @@ def rq_app(database_url: str, redis_url: str) -> t.Iterator[Flask]:
 def queued_names(app: Flask) -> list[str]:
     runner = jobs.runner()
     names = []
-    for queue in jobs.QUEUES:
+    for queue in platform_state(app).queue_names():
         for job in runner.queue(queue).get_jobs():
             names.append(job.func_name.rsplit(".", 1)[-1])
     return sorted(names)

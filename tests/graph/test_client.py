@@ -167,11 +167,17 @@ def test_from_config_reads_the_documented_keys(graph: ScriptedGraph) -> None:
 
 
 def test_from_config_defaults_to_the_public_graph() -> None:
-    with GraphClient.from_config({}) as default:
+    with GraphClient.from_config({"FACEBOOK_GRAPH_VERSION": "v26.0"}) as default:
         assert (default.base.scheme, default.base.host, default.base.port) == ("https", "graph.facebook.com", 443)
-        assert default.base.version == "v25.0"
+        assert default.base.version == "v26.0"
         with pytest.raises(RuntimeError, match="FACEBOOK_CLIENT_ID"):
             default.app_access_token()
+
+
+def test_from_config_has_no_version_of_its_own() -> None:
+    """One default Graph version, the platform's: a client is never built on a stale second one."""
+    with pytest.raises(ValueError, match="FACEBOOK_GRAPH_VERSION"):
+        GraphClient.from_config({})
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ class MetaAdsState:
     """What metaads keeps per app, in ``app.extensions["metaads"]``."""
 
     url_prefix: str
-    #: The Graph service, built on first use (see ``metaads.meta.graph_service``).
+    #: The Graph service, built on first use (see ``metaads.connections.graph_service``).
     service: t.Any = None
 
 
@@ -42,8 +42,8 @@ class MetaAds:
         import metaads.models  # noqa: F401  (tables must be known before migrations run)
         from metaads.capture.webhook import handle_leadgen, handle_malformed
         from metaads.cli import cli
-        from metaads.meta import connection_counts, graph_service
-        from metaads.sync.connected import on_connected
+        from metaads.connected import on_connected
+        from metaads.connections import connection_counts, graph_service
         from metaads.views import bp, register_menu
         from plugins.socials.registry import socials_state
 

@@ -40,7 +40,7 @@ def lead_form_test_lead(form_id: int) -> t.Any:
 @bp.post("/lead-forms/<int:form_id>/test-lead")
 def lead_form_send_test_lead(form_id: int) -> t.Any:
     """Meta keeps one test lead per form: delete the previous one, then create a new one."""
-    from metaads.meta import graph_service, page_token
+    from metaads.connections import graph_service, page_token
 
     form = db.session.get(LeadForm, form_id) or abort(404, description="No such lead form.")
     access = page_token(form.page_id)

@@ -18,7 +18,7 @@ from metaads.capture.upsert import among
 from metaads.connections import connected_pages, graph_service
 from metaads.graph.paging import read_ahead
 from metaads.graph.types import LeadData
-from metaads.models import LeadForm, SyncRun, WebhookInbox
+from metaads.models import Lead, LeadForm, SyncRun, WebhookInbox
 from metaads.models.enums import FormStatus, InboxStatus, LeadSource
 from metaads.sync.runs import SYNC_TIMEOUT, Unit, bump, save_progress, start_run, sync_from_meta
 from plugins.core import jobs
@@ -120,10 +120,14 @@ def store_page(
     )
     if announced:
         # Leads whose webhook row is still waiting are done now: the worker must not read them again.
+        # The row points at its lead, as the worker's own processing would have left it.
+        lead_of_row = sa.select(Lead.id).where(Lead.meta_lead_id == WebhookInbox.dedupe_key).scalar_subquery()
         db.session.execute(
             sa.update(WebhookInbox)
             .where(among(WebhookInbox.dedupe_key, announced), WebhookInbox.status != InboxStatus.PROCESSED)
-            .values(status=InboxStatus.PROCESSED, processed_at=utcnow(), next_attempt_at=None, last_error=None)
+            .values(
+                status=InboxStatus.PROCESSED, lead_id=lead_of_row, processed_at=utcnow(), next_attempt_at=None, last_error=None
+            )
         )
     counted = {"fetched": len(leads), "created": len(stored.created)}
     if source == LeadSource.RECONCILER:

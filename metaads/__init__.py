@@ -1,4 +1,20 @@
-"""metaads: Meta's Marketing API (lead ads, ads, insights) as a Flask extension."""
+"""metaads: Meta's Marketing API (lead ads, ads, insights) as a Flask extension.
+
+Import layering: a package or top-level module imports from its own layer or a lower one, never
+from a higher one, never in a cycle; and from ``plugins`` (the host platform, which never imports
+metaads). So there is no import cycle to hide inside a function. ``tests/metaads/test_layering.py``
+checks it; a new top-level package or module goes in one of these layers.
+
+1. graph, models, config, signals, schemas, formatting: Meta's Graph API, our tables, settings
+2. service: what metaads asks of Graph (one method per Meta call)
+3. connections, answers, persons: the app's Graph service and each connection's tokens; a lead's
+   answers; a lead's Person
+4. sync: sync runs and the one loop every sync from Meta runs; lead forms, ad accounts
+5. capture: webhook inbox, processing, reconciler, sweeper, follow-ups, outbound webhooks
+6. leads: lead management (filters, paging, workflow, CSV exports, retention)
+7. views, cli, periodic, connected, demo, extension, sandbox: routes, commands, schedules and
+   hooks that wire the layers below into the app (the sandbox is a stand-alone fake Meta)
+"""
 
 from metaads.extension import MetaAds, get_state
 

@@ -12,10 +12,10 @@ from metaads import config, formatting, periodic, queues
 from metaads.capture.outbound import on_status_changed
 from metaads.capture.webhook import handle_leadgen, handle_malformed
 from metaads.cli import cli
+from metaads.connected import on_connected
+from metaads.connections import connection_counts, graph_service
 from metaads.leads import registration
-from metaads.meta import connection_counts, graph_service
 from metaads.signals import lead_status_changed
-from metaads.sync.connected import on_connected
 from metaads.views import bp, register_menu
 from plugins.core.registry import platform_state
 from plugins.socials.registry import socials_state
@@ -29,7 +29,7 @@ class MetaAdsState:
     """What metaads keeps per app, in ``app.extensions["metaads"]``."""
 
     url_prefix: str
-    #: The Graph service, built on first use (see ``metaads.meta.graph_service``).
+    #: The Graph service, built on first use (see ``metaads.connections.graph_service``).
     service: t.Any = None
 
 

@@ -8,7 +8,10 @@ import logging
 import sqlalchemy as sa
 from flask import current_app
 
+from metaads.capture.notify import notify_new_leads
+from metaads.capture.outbound import push_new_leads
 from metaads.models import Lead
+from metaads.persons import link_person
 from metaads.signals import lead_received
 from plugins.core import jobs
 from plugins.core.extensions import db
@@ -18,9 +21,6 @@ log = logging.getLogger(__name__)
 
 def enqueue_followups(lead_ids: list[int]) -> None:
     """Each follow-up is a job of its own: a mail server down never keeps a Person from linking."""
-    from metaads.capture.notify import notify_new_leads
-    from metaads.capture.outbound import push_new_leads
-
     for job in (after_leads_stored, notify_new_leads, push_new_leads):
         try:
             jobs.enqueue(job, lead_ids, queue="metaads-default")
@@ -38,8 +38,6 @@ def after_leads_stored(lead_ids: list[int]) -> None:
 def link_persons(lead_ids: list[int]) -> int:
     """Link each new lead with an email or phone to its Person (found or created). A lead with
     only a name is left for an admin: a name alone would make a new Person every time."""
-    from metaads.leads.workflow import link_person
-
     leads = db.session.execute(
         sa.select(Lead).where(Lead.id.in_(lead_ids), Lead.person_id.is_(None), Lead.erased_at.is_(None))
     ).scalars()

@@ -18,7 +18,7 @@ import requests
 import sqlalchemy as sa
 from flask import Flask, current_app
 
-from metaads.capture.process import backoff_seconds
+from metaads.graph.retry import Backoff
 from metaads.models import Lead, OutboundDelivery
 from metaads.schemas import LeadSchema
 from plugins.core import jobs
@@ -31,6 +31,9 @@ EVENTS = ("lead.created", "lead.status_changed")
 MAX_ATTEMPTS = 12
 TIMEOUT = 10
 SIGNATURE_HEADER = "X-Metaads-Signature-256"
+#: A failed delivery is tried again after 30 s, 1 min, 2 min, … (at least half that), capped at
+#: 6 hours: a CRM that is down for a while gets a few calls, not a flood.
+DELIVERY_BACKOFF = Backoff(base=30.0, cap=6 * 3600.0, floor=0.5)
 
 
 def endpoints(event: str) -> list[dict[str, t.Any]]:
@@ -95,7 +98,7 @@ def deliver(delivery_id: int) -> str:
 def retry_or_fail(row: OutboundDelivery, status: int | None, error: str) -> str:
     if row.attempts >= MAX_ATTEMPTS:
         return settle(row, "failed", status=status, error=error)
-    wait = backoff_seconds(row.attempts)
+    wait = DELIVERY_BACKOFF.delay(row.attempts - 1)  # attempts counts the delivery that just failed
     row.next_attempt_at = utcnow() + dt.timedelta(seconds=wait)
     settle(row, "pending", status=status, error=error)
     jobs.enqueue(deliver, row.id, queue="metaads-low", delay=dt.timedelta(seconds=wait))

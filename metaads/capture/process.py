@@ -7,14 +7,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-import random
 import threading
 import time
 
 import sqlalchemy as sa
 from flask import current_app
 
+from metaads.capture.followups import enqueue_followups
 from metaads.capture.store import Stored, record_received, store_leads
+from metaads.connections import graph_service, mark_needs_reauth, page_token
 from metaads.graph.errors import (
     GraphError,
     GraphNotFoundError,
@@ -23,6 +24,7 @@ from metaads.graph.errors import (
     GraphTokenError,
     GraphTransientError,
 )
+from metaads.graph.retry import Backoff
 from metaads.models import WebhookInbox
 from metaads.models.enums import InboxStatus, LeadSource
 from plugins.core import jobs
@@ -36,6 +38,9 @@ BATCH_SIZE = 50
 #: Meta retries a webhook for 36 hours; we keep trying a lead for longer than that.
 MAX_ATTEMPTS = 20
 ELIGIBLE = (InboxStatus.PENDING, InboxStatus.ENQUEUED)
+#: A transient failure's row is due again after 30 s, 1 min, 2 min, … (at least half that, at
+#: most all of it), capped at 6 hours.
+RETRY_BACKOFF = Backoff(base=30.0, cap=6 * 3600.0, floor=0.5)
 #: How long one job keeps claiming batches before it hands over to a fresh job.
 DRAIN_SECONDS = 60.0
 #: Waiting processing jobs beyond which a webhook queues no further job (see queue_is_busy).
@@ -173,8 +178,6 @@ def finish_batch(outcome: Outcome) -> None:
     if outcome.retry_ids:
         schedule_retry(outcome.retry_ids, outcome.retry_wait)
     if outcome.created:
-        from metaads.capture.followups import enqueue_followups
-
         enqueue_followups(outcome.created)
 
 
@@ -270,8 +273,6 @@ def group_by_page(rows: list[WebhookInbox]) -> dict[str | None, list[WebhookInbo
 
 
 def process_page(page_id: str | None, rows: list[WebhookInbox], outcome: Outcome) -> None:
-    from metaads.meta import graph_service, page_token
-
     access = page_token(page_id)
     if access is None:
         why = f"No connected Facebook page {page_id} with a usable token: connect or reconnect it; the lead waits."
@@ -338,8 +339,6 @@ def settle_error(
     the token's (a scope is missing): it waits for a reconnect. On one lead it is that lead's."""
     code = error_code(exc)
     if isinstance(exc, GraphTokenError):
-        from metaads.meta import mark_needs_reauth
-
         mark_needs_reauth(platform_id, exc)
         wait_for_reauth(row, f"Facebook refused the token ({exc.reason}); reconnect to resume.", code)
         outcome.waiting += 1
@@ -367,18 +366,12 @@ def retry_later(row: WebhookInbox, exc: GraphError, code: str | None) -> float:
     if isinstance(exc, GraphRateLimitError):
         wait = max(exc.retry_after or 60.0, 1.0)  # Meta said how long; asking sooner only extends the block
     else:
-        wait = backoff_seconds(row.attempts)
+        wait = RETRY_BACKOFF.delay(row.attempts - 1)  # attempts counts the claim that just failed
     row.status = InboxStatus.PENDING
     row.next_attempt_at = utcnow() + dt.timedelta(seconds=wait)
     row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
     row.error_code = code
     return wait
-
-
-def backoff_seconds(attempt: int) -> float:
-    """Exponential with full jitter: 30 s, 1 min, 2 min, … capped at 6 hours."""
-    ceiling = min(30.0 * 2 ** max(attempt - 1, 0), 6 * 3600.0)
-    return random.uniform(ceiling / 2, ceiling)
 
 
 def error_code(exc: GraphError) -> str | None:

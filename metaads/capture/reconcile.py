@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import typing as t
 
 import sqlalchemy as sa
 from flask import current_app
@@ -14,13 +15,12 @@ from flask import current_app
 from metaads.capture.followups import enqueue_followups
 from metaads.capture.store import record_received, store_leads
 from metaads.capture.upsert import among
-from metaads.graph.errors import GraphError, GraphRateLimitError, GraphTokenError
+from metaads.connections import connected_pages, graph_service
 from metaads.graph.paging import read_ahead
 from metaads.graph.types import LeadData
-from metaads.models import LeadForm, SyncRun, WebhookInbox
-from metaads.models.enums import FormStatus, InboxStatus, LeadSource, SyncRunStatus
-from metaads.sync.forms import connected_pages
-from metaads.sync.runs import bump, finish_run, save_progress, start_run
+from metaads.models import Lead, LeadForm, SyncRun, WebhookInbox
+from metaads.models.enums import FormStatus, InboxStatus, LeadSource
+from metaads.sync.runs import SYNC_TIMEOUT, Unit, bump, save_progress, start_run, sync_from_meta
 from plugins.core import jobs
 from plugins.core.extensions import db
 from plugins.core.models import utcnow
@@ -36,55 +36,30 @@ BACKFILL_WINDOW = dt.timedelta(days=90)
 def start_reconcile(trigger: str = "manual", requested_by: int | None = None) -> int:
     """Record a run and queue it; returns the run's id (the route answers 202 with it)."""
     run = start_run("leads", trigger=trigger, requested_by=requested_by)
-    jobs.enqueue(reconcile_leads, run.id, queue="metaads-default", timeout=3 * 3600)
+    jobs.enqueue(reconcile_leads, run.id, queue="metaads-default", timeout=SYNC_TIMEOUT)
     return run.id
 
 
 def reconcile_leads(run_id: int) -> None:
     run = db.session.get(SyncRun, run_id)
-    if run is None or run.status != SyncRunStatus.RUNNING:
-        return
-    done = set((run.progress or {}).get("done", []))
-    errors: list[str] = []
+    if run is not None:
+        sync_from_meta(run, active_forms(), lambda unit: reconcile_form(run, unit), job=reconcile_leads)
+
+
+def active_forms() -> t.Iterator[Unit[LeadForm]]:
+    """Every active form of every connected page, page after page, with its page's token."""
     for page, platform_id in connected_pages():
-        forms = (
-            db.session.execute(
-                sa.select(LeadForm)
-                .where(LeadForm.page_id == page.page_id, LeadForm.status == FormStatus.ACTIVE)
-                .order_by(LeadForm.id)
-            )
-            .scalars()
-            .all()
-        )
-        for form in forms:
-            if form.meta_form_id in done:
-                continue
-            try:
-                reconcile_form(run, form, page.access_token or "", platform_id)
-            except GraphRateLimitError as exc:
-                pause(run, exc)
-                return
-            except GraphError as exc:
-                db.session.rollback()
-                errors.append(f"form {form.meta_form_id}: {exc}")
-                if isinstance(exc, GraphTokenError):
-                    from metaads.meta import mark_needs_reauth
-
-                    mark_needs_reauth(platform_id, exc)
-                    db.session.commit()
-                continue
-            done.add(form.meta_form_id)
-            save_progress(run, done=sorted(done), form=None, cursor=None, since=None)
-    finish_run(
-        run,
-        SyncRunStatus.PARTIAL if errors and done else SyncRunStatus.FAILED if errors else SyncRunStatus.SUCCEEDED,
-        "; ".join(errors) or None,
-    )
+        forms = db.session.execute(
+            sa.select(LeadForm)
+            .where(LeadForm.page_id == page.page_id, LeadForm.status == FormStatus.ACTIVE)
+            .order_by(LeadForm.id)
+        ).scalars()
+        for form in forms.all():
+            yield Unit(form.meta_form_id, f"form {form.meta_form_id}", page.access_token or "", platform_id, form)
 
 
-def reconcile_form(run: SyncRun, form: LeadForm, token: str, platform_id: int) -> None:
-    from metaads.meta import graph_service
-
+def reconcile_form(run: SyncRun, unit: Unit[LeadForm]) -> None:
+    form, token, platform_id = unit.item, unit.token, unit.platform_id
     started = utcnow()
     backfill = form.leads_synced_until is None
     progress = run.progress or {}
@@ -106,6 +81,8 @@ def reconcile_form(run: SyncRun, form: LeadForm, token: str, platform_id: int) -
             enqueue_followups(created)
     form.leads_synced_until = started
     form.last_synced_at = started
+    # The form is read to its end: nothing of it to resume (committed with its new window end).
+    run.progress = {**(run.progress or {}), "form": None, "cursor": None, "since": None}
     db.session.commit()
 
 
@@ -120,7 +97,7 @@ def window_start(form: LeadForm, started: dt.datetime, resumed_since: str | None
 
 
 def store_page(
-    run: SyncRun, form_id: str, page_id: str, leads: list[LeadData], source: LeadSource, platform_id: int
+    run: SyncRun, form_id: str, page_id: str, leads: list[LeadData], source: LeadSource, platform_id: int | None
 ) -> list[int]:
     """Store one page of leads of the form ``form_id`` and count it on the run (the caller
     commits); returns the ids of the new leads, for their follow-ups once committed."""
@@ -143,10 +120,14 @@ def store_page(
     )
     if announced:
         # Leads whose webhook row is still waiting are done now: the worker must not read them again.
+        # The row points at its lead, as the worker's own processing would have left it.
+        lead_of_row = sa.select(Lead.id).where(Lead.meta_lead_id == WebhookInbox.dedupe_key).scalar_subquery()
         db.session.execute(
             sa.update(WebhookInbox)
             .where(among(WebhookInbox.dedupe_key, announced), WebhookInbox.status != InboxStatus.PROCESSED)
-            .values(status=InboxStatus.PROCESSED, processed_at=utcnow(), next_attempt_at=None, last_error=None)
+            .values(
+                status=InboxStatus.PROCESSED, lead_id=lead_of_row, processed_at=utcnow(), next_attempt_at=None, last_error=None
+            )
         )
     counted = {"fetched": len(leads), "created": len(stored.created)}
     if source == LeadSource.RECONCILER:
@@ -155,15 +136,6 @@ def store_page(
     if missed and source == LeadSource.RECONCILER:
         log.warning("reconciler found %d leads on form %s that no webhook announced", len(missed), form_id)
     return stored.created
-
-
-def pause(run: SyncRun, exc: GraphRateLimitError) -> None:
-    """Meta asked us to wait: keep the progress and continue after the wait."""
-    db.session.rollback()
-    wait = max(exc.retry_after or 60.0, 1.0)
-    bump(run, rate_limited=1)
-    save_progress(run, resume_after_seconds=wait)
-    jobs.enqueue(reconcile_leads, run.id, queue="metaads-default", delay=dt.timedelta(seconds=wait), timeout=3 * 3600)
 
 
 def overlap() -> dt.timedelta:

@@ -9,7 +9,7 @@ import typing as t
 
 import sqlalchemy as sa
 
-from metaads.capture.answers import contact_fields
+from metaads.answers import contact_fields
 from metaads.capture.upsert import insert_for, insert_rows
 from metaads.models import Lead, LeadActivity, LeadForm
 from metaads.models.enums import LeadSource, LeadStatus

@@ -13,6 +13,7 @@ import json
 import logging
 import typing as t
 
+from metaads.capture.process import enqueue_in_batches, queue_is_busy
 from metaads.capture.upsert import insert_for
 from metaads.models import WebhookInbox
 from metaads.models.enums import InboxStatus, LeadSource
@@ -176,8 +177,6 @@ def upsert_statement() -> t.Any:
 
 def enqueue_pending(inbox_ids: list[int]) -> None:
     """Best effort: the rows are safe in the database whatever happens here."""
-    from metaads.capture.process import enqueue_in_batches, queue_is_busy
-
     if not inbox_ids or queue_is_busy():
         # Jobs already waiting will claim these rows when they run (a job takes every due row).
         return

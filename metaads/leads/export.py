@@ -32,8 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 
-from metaads.capture.answers import answers_by_key
-from metaads.leads.answers import questions_by_key
+from metaads.answers import answers_by_key, questions_by_key
 from metaads.leads.filters import LeadFilters
 from metaads.models import Lead, LeadActivity, LeadForm
 from plugins.core.extensions import db

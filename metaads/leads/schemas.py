@@ -7,7 +7,7 @@ import typing as t
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from metaads.leads.answers import labelled_answers
+from metaads.answers import labelled_answers
 from metaads.leads.filters import UNASSIGNED, ErrorMessages
 from metaads.leads.workflow import KEEP, LeadUpdate, allowed_transitions
 from metaads.models.enums import LeadStatus

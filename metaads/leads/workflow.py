@@ -19,12 +19,12 @@ from marshmallow import ValidationError
 
 from metaads.models import Lead, LeadActivity
 from metaads.models.enums import LeadStatus
+from metaads.persons import link_person
 from metaads.signals import lead_status_changed
 from plugins.accounts.models import User
 from plugins.core.extensions import db
 from plugins.core.http import APIError
 from plugins.core.models import utcnow
-from plugins.persons import find_or_create_person
 
 NEXT_STEP = {
     LeadStatus.NEW: LeadStatus.CONTACTED,
@@ -129,28 +129,6 @@ def change_status(lead: Lead, target: LeadStatus, actor_id: int | None) -> Statu
     if target == LeadStatus.CONVERTED:
         link_person(lead, actor_id)
     return StatusChange(lead.id, before.value, target.value, actor_id)
-
-
-def link_person(lead: Lead, actor_id: int | None, *, automatic: bool = False) -> None:
-    """Link the lead to the Person with its email or phone, creating one if there is none. An erased
-    lead has nothing to match on, and a linked one keeps its Person. ``automatic``: linked on
-    arrival, not by an admin (recorded in the activity)."""
-    if lead.person_id is not None or lead.erased_at is not None:
-        return
-    if not (lead.email or lead.phone or lead.full_name or lead.first_name or lead.last_name):
-        return
-    person, created = find_or_create_person(
-        email=lead.email,
-        phone=lead.phone,
-        full_name=lead.full_name,
-        first_name=lead.first_name,
-        last_name=lead.last_name,
-        source="metaads",
-        match_on=tuple(current_app.config.get("METAADS_PERSON_MATCH_ON", ("email", "phone"))),
-    )
-    lead.person_id = person.id
-    details = {"created": created, "automatic": True} if automatic else {"created": created}
-    log(lead, "person_linked", actor_id, None, str(person.id), details)
 
 
 def assign(lead: Lead, user_id: str | None, actor_id: int | None) -> None:

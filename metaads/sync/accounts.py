@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from metaads.graph.errors import GraphError, GraphTokenError
+from metaads.connections import active_connections, graph_service
 from metaads.graph.types import AdAccountData
-from metaads.models import AdAccount
-from metaads.models.enums import AccountStatus, SyncRunStatus, SyncStatus
-from metaads.sync.runs import bump, finish_run, run_for
+from metaads.models import AdAccount, SyncRun
+from metaads.models.enums import AccountStatus, SyncStatus
+from metaads.sync.runs import Unit, bump, run_for, sync_from_meta
 from plugins.core.extensions import db
 from plugins.core.models import utcnow
-from plugins.socials.models import PlatformStatus, SocialPlatform
+from plugins.socials.models import SocialPlatform
 
 #: Meta's account_status codes (meta-graph.md §4.2) → the seed's three states.
 ACTIVE_CODES = {1}
@@ -19,32 +19,25 @@ PENDING_CODES = {7, 8, 9, 100, 101, 201}
 
 
 def sync_ad_accounts(run_id: int | None = None, *, platform_id: int | None = None, trigger: str = "manual") -> int:
-    """Upsert the ad accounts of every active connection; returns the sync run's id."""
-    from metaads.meta import graph_service, mark_needs_reauth
-
+    """Upsert the ad accounts of every active connection (or of ``platform_id``); returns the
+    sync run's id. A run queued by a route, or paused by a rate limit, says which connection."""
     run = run_for(run_id, "ad_accounts", scope=str(platform_id or "all"), trigger=trigger, platform_id=platform_id)
-    query = sa.select(SocialPlatform).where(SocialPlatform.status == PlatformStatus.ACTIVE)
-    if platform_id is not None:
-        query = query.where(SocialPlatform.id == platform_id)
-    errors = []
-    for platform in db.session.execute(query).scalars().all():
-        try:
-            accounts = graph_service().list_ad_accounts(platform.access_token or "")
-        except GraphError as exc:
-            if isinstance(exc, GraphTokenError):
-                mark_needs_reauth(platform.id, exc)
-            errors.append(f"{platform.name}: {exc}")
-            continue
-        for data in accounts:
-            upsert_account(data, platform.id)
-        platform.last_synced_at = utcnow()
-        bump(run, accounts=len(accounts))
-        db.session.commit()
-    finish_run(run, SyncRunStatus.FAILED if errors else SyncRunStatus.SUCCEEDED, "; ".join(errors) or None)
+    connections = active_connections(run.platform_id)
+    units = [Unit(str(c.id), c.name, c.access_token or "", c.id, c) for c in connections]
+    sync_from_meta(run, units, lambda unit: read_accounts(run, unit), job=sync_ad_accounts)
     return run.id
 
 
-def upsert_account(data: AdAccountData, platform_id: int) -> AdAccount:
+def read_accounts(run: SyncRun, unit: Unit[SocialPlatform]) -> None:
+    accounts = graph_service().list_ad_accounts(unit.token)
+    for data in accounts:
+        upsert_account(data, unit.platform_id)
+    unit.item.last_synced_at = utcnow()
+    bump(run, accounts=len(accounts))
+    db.session.commit()
+
+
+def upsert_account(data: AdAccountData, platform_id: int | None) -> AdAccount:
     account = db.session.execute(sa.select(AdAccount).where(AdAccount.meta_account_id == data.id)).scalar_one_or_none()
     if account is None:
         account = AdAccount(meta_account_id=data.id, name=data.name or data.id)

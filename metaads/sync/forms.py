@@ -8,61 +8,41 @@ import typing as t
 
 import sqlalchemy as sa
 
-from metaads.graph.errors import GraphError, GraphTokenError
+from metaads.connections import connected_pages, graph_service, page_token
 from metaads.graph.types import LeadFormData
 from metaads.models import LeadForm, SyncRun
-from metaads.models.enums import FormStatus, SyncRunStatus
-from metaads.sync.runs import bump, finish_run, run_for
+from metaads.models.enums import FormStatus
+from metaads.sync.runs import Unit, bump, run_for, sync_from_meta
 from plugins.core.extensions import db
 from plugins.core.models import utcnow
-from plugins.socials.models import PlatformStatus, SocialPage, SocialPlatform
+from plugins.socials.models import SocialPage
 
 log = logging.getLogger(__name__)
 
 
-def connected_pages(platform_id: int | None = None) -> list[tuple[SocialPage, int]]:
-    """(page, platform id) for every page of an active connection; one row per page id."""
-    query = (
-        sa.select(SocialPage, SocialPlatform.id)
-        .join(SocialPlatform, SocialPage.platform_id == SocialPlatform.id)
-        .where(SocialPlatform.status == PlatformStatus.ACTIVE, SocialPage.access_token.is_not(None))
-        .order_by(SocialPlatform.updated_at.desc())
-    )
-    if platform_id is not None:
-        query = query.where(SocialPlatform.id == platform_id)
-    seen: dict[str, tuple[SocialPage, int]] = {}
-    for page, owner in db.session.execute(query).all():
-        seen.setdefault(page.page_id, (page, owner))
-    return list(seen.values())
-
-
 def sync_lead_forms(run_id: int | None = None, *, platform_id: int | None = None, trigger: str = "manual") -> int:
-    """Upsert the forms of every connected page; returns the sync run's id."""
-    from metaads.meta import graph_service, mark_needs_reauth
-
+    """Upsert the forms of every connected page (or of ``platform_id``'s); returns the sync run's
+    id. A run queued by a route, or paused by a rate limit, says which connection."""
     run = run_for(run_id, "lead_forms", scope=str(platform_id or "all"), trigger=trigger, platform_id=platform_id)
-    errors: list[str] = []
-    for page, owner in connected_pages(platform_id):
-        try:
-            forms = graph_service().list_lead_forms(page.page_id, page.access_token or "")
-        except GraphError as exc:
-            if isinstance(exc, GraphTokenError):
-                mark_needs_reauth(owner, exc)
-            errors.append(f"page {page.page_id}: {exc}")
-            continue
-        for form in forms:
-            upsert_form(form, page.page_id)
-        page.platform.last_synced_at = utcnow()
-        bump(run, pages=1, forms=len(forms))
-        db.session.commit()
-    finish(run, errors)
+    units = [
+        Unit(page.page_id, f"page {page.page_id}", page.access_token or "", owner, page)
+        for page, owner in connected_pages(run.platform_id)
+    ]
+    sync_from_meta(run, units, lambda unit: read_forms(run, unit), job=sync_lead_forms)
     return run.id
+
+
+def read_forms(run: SyncRun, unit: Unit[SocialPage]) -> None:
+    forms = graph_service().list_lead_forms(unit.key, unit.token)
+    for form in forms:
+        upsert_form(form, unit.key)
+    unit.item.platform.last_synced_at = utcnow()
+    bump(run, pages=1, forms=len(forms))
+    db.session.commit()
 
 
 def sync_lead_form(meta_form_id: str) -> None:
     """Fill in one form we only know by id (a lead arrived before any form sync)."""
-    from metaads.meta import graph_service, page_token
-
     form = db.session.execute(sa.select(LeadForm).where(LeadForm.meta_form_id == meta_form_id)).scalar_one_or_none()
     access = page_token(form.page_id if form else None)
     if form is None or access is None:
@@ -105,11 +85,3 @@ def thank_you_url(data: LeadFormData) -> str | None:
     page = data.thank_you_page or {}
     url = page.get("website_url") or page.get("url") or data.follow_up_action_url
     return str(url) if url else None
-
-
-def finish(run: SyncRun, errors: list[str]) -> None:
-    if not errors:
-        finish_run(run)
-    else:
-        status = SyncRunStatus.PARTIAL if (run.counts or {}).get("pages") else SyncRunStatus.FAILED
-        finish_run(run, status, "; ".join(errors))

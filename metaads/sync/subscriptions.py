@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from metaads.sync.forms import connected_pages
+from metaads.connections import connected_pages
 from plugins.core.extensions import db
 from plugins.socials.connect import subscribe
 

@@ -16,8 +16,8 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
+from metaads.answers import labelled_answers
 from metaads.leads import downloads
-from metaads.leads.answers import labelled_answers
 from metaads.leads.export import CsvExport, filename, record_export
 from metaads.leads.filters import LeadFilters, ListPosition, read_filters, read_list_args
 from metaads.leads.paging import Counts, Page, count_leads, keyset_page

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from flask import abort, url_for
 from flask_login import current_user
 
+from metaads.connections import graph_service, page_token
 from metaads.graph.errors import GraphError
-from metaads.meta import graph_service, page_token
 from metaads.models import Lead, LeadForm, WebhookInbox
 from metaads.views import bp
 from plugins.core.extensions import db

@@ -58,6 +58,16 @@ def test_full_jitter_stays_under_each_growing_ceiling(graph: ScriptedGraph, slee
     assert len(set(sleeps)) == 4  # jittered, not fixed
 
 
+def test_a_floor_keeps_every_delay_above_its_share_of_the_ceiling() -> None:
+    """Rows a job tries again (inbox, outbound deliveries) wait at least half of each ceiling."""
+    rows = Backoff(base=30.0, cap=6 * 3600.0, floor=0.5, rng=random.Random(3))
+    for attempt in range(12):
+        delays = [rows.delay(attempt) for _ in range(50)]
+        ceiling = min(30.0 * 2**attempt, 6 * 3600.0)
+        assert all(ceiling / 2 <= delay <= ceiling for delay in delays)
+    assert min(Backoff(base=30.0, cap=60.0, rng=random.Random(3)).delay(0) for _ in range(50)) < 15.0, "no floor: full jitter"
+
+
 @pytest.mark.parametrize(
     ("reply", "kind"),
     [

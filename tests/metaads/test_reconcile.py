@@ -12,10 +12,10 @@ import sqlalchemy as sa
 from flask import Flask
 
 from metaads.capture import reconcile
+from metaads.connections import graph_service
 from metaads.graph.paging import Page
 from metaads.graph.types import LeadData
 from metaads.graph.usage import InMemoryUsageStore
-from metaads.meta import graph_service
 from metaads.models import Lead, LeadActivity, LeadForm, SyncRun
 from metaads.models.enums import SyncRunStatus
 from metaads.sandbox import SandboxState

@@ -1,4 +1,5 @@
-"""Reading the usual contact fields out of a lead's ``field_data``, keeping every answer verbatim.
+"""A lead's answers: read out of its ``field_data`` (the usual contact fields, every answer
+verbatim), and shown under its form's question labels in the order the person answered.
 
 ``field_data`` is ``[{"name": key, "values": [str, ...]}]``: standard questions use fixed keys
 (``email``, ``phone_number``, ``full_name``, ...); custom questions use keys derived from their
@@ -11,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
+from metaads.models import Lead, LeadForm
 from plugins.persons.phones import to_e164
 
 EMAIL_KEYS = ("email", "work_email")
@@ -65,3 +67,38 @@ def contact_fields(field_data: t.Iterable[t.Any] | None, default_region: str | N
         first_name=first_name,
         last_name=last_name,
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class Answer:
+    key: str
+    label: str | None  # the form's label; None when the form does not (or no longer) list the key
+    type: str | None
+    values: list[str]
+
+    @property
+    def question(self) -> str:
+        return self.label or self.key
+
+    @property
+    def answer(self) -> str | list[str] | None:
+        """One value as a string, several as a list (multiple choice), none as None."""
+        if not self.values:
+            return None
+        return self.values[0] if len(self.values) == 1 else list(self.values)
+
+    def as_json(self) -> dict[str, t.Any]:
+        return {"key": self.key, "question": self.question, "type": self.type, "answer": self.answer}
+
+
+def questions_by_key(form: LeadForm | None) -> dict[str, dict[str, t.Any]]:
+    questions = (form.questions if form else None) or []
+    return {q["key"]: q for q in questions if isinstance(q, dict) and isinstance(q.get("key"), str)}
+
+
+def labelled_answers(lead: Lead) -> list[Answer]:
+    questions = questions_by_key(lead.lead_form)
+    return [
+        Answer(key=key, label=questions.get(key, {}).get("label"), type=questions.get(key, {}).get("type"), values=values)
+        for key, values in answers_by_key(lead.field_data).items()
+    ]

@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import logging
 
+from metaads.capture.reconcile import start_reconcile
+from metaads.capture.sweeper import resume_after_reconnect
+from metaads.sync.accounts import sync_ad_accounts
+from metaads.sync.forms import sync_lead_forms
+from metaads.sync.runs import SYNC_TIMEOUT
 from plugins.core import jobs
 
 log = logging.getLogger(__name__)
@@ -12,15 +17,10 @@ log = logging.getLogger(__name__)
 
 def on_connected(platform_id: int) -> None:
     """socials' connected hook: the work is a job, so connecting answers at once."""
-    jobs.enqueue(first_sync, platform_id, queue="metaads-default", timeout=3 * 3600)
+    jobs.enqueue(first_sync, platform_id, queue="metaads-default", timeout=SYNC_TIMEOUT)
 
 
 def first_sync(platform_id: int) -> None:
-    from metaads.capture.reconcile import start_reconcile
-    from metaads.capture.sweeper import resume_after_reconnect
-    from metaads.sync.accounts import sync_ad_accounts
-    from metaads.sync.forms import sync_lead_forms
-
     resumed = resume_after_reconnect(platform_id)
     if resumed:
         log.info("resumed %d leads that waited for connection %s", resumed, platform_id)

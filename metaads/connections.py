@@ -1,4 +1,6 @@
-"""metaads' access to Meta: the Graph service for this app, and the tokens of connected pages."""
+"""metaads' connections to Meta (socials' ``SocialPlatform`` rows and their pages): the Graph
+service that talks for them, the token to use for a page, the connections and pages a sync
+reads (each with its token), and marking a connection whose token Meta refused for re-auth."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from flask import current_app
 
 from metaads.graph.client import GraphClient
 from metaads.graph.errors import GraphError
+from metaads.models import AdAccount, LeadForm
 from metaads.service import MetaAdsService
 from plugins.core.extensions import db
 from plugins.socials.models import PlatformStatus, SocialPage, SocialPlatform
@@ -53,6 +56,30 @@ def page_token(page_id: str | None) -> PageAccess | None:
     return PageAccess(token=row[0], platform_id=row[1])
 
 
+def active_connections(platform_id: int | None = None) -> list[SocialPlatform]:
+    """Every active connection, or only ``platform_id`` if it is active."""
+    query = sa.select(SocialPlatform).where(SocialPlatform.status == PlatformStatus.ACTIVE)
+    if platform_id is not None:
+        query = query.where(SocialPlatform.id == platform_id)
+    return list(db.session.execute(query).scalars())
+
+
+def connected_pages(platform_id: int | None = None) -> list[tuple[SocialPage, int]]:
+    """(page, platform id) for every page of an active connection; one row per page id."""
+    query = (
+        sa.select(SocialPage, SocialPlatform.id)
+        .join(SocialPlatform, SocialPage.platform_id == SocialPlatform.id)
+        .where(SocialPlatform.status == PlatformStatus.ACTIVE, SocialPage.access_token.is_not(None))
+        .order_by(SocialPlatform.updated_at.desc())
+    )
+    if platform_id is not None:
+        query = query.where(SocialPlatform.id == platform_id)
+    seen: dict[str, tuple[SocialPage, int]] = {}
+    for page, owner in db.session.execute(query).all():
+        seen.setdefault(page.page_id, (page, owner))
+    return list(seen.values())
+
+
 def mark_needs_reauth(platform_id: int | None, exc: GraphError) -> None:
     """Meta said the token is dead (190): every admin page shows a Reconnect banner from now on."""
     if platform_id is None:
@@ -67,8 +94,6 @@ def mark_needs_reauth(platform_id: int | None, exc: GraphError) -> None:
 
 def connection_counts() -> dict[str, dict[t.Any, int]]:
     """What the Connections page shows per connection: lead forms per page, ad accounts."""
-    from metaads.models import AdAccount, LeadForm
-
     forms = db.session.execute(sa.select(LeadForm.page_id, sa.func.count()).group_by(LeadForm.page_id)).all()
     accounts = db.session.execute(sa.select(AdAccount.platform_id, sa.func.count()).group_by(AdAccount.platform_id)).all()
     return {"forms_by_page": dict(forms), "accounts_by_platform": dict(accounts)}

@@ -22,8 +22,7 @@ def worker_command(burst: bool, queues: tuple[str, ...], no_fork: bool) -> None:
     runner = jobs.runner()
     if runner.mode != "rq":
         raise click.UsageError("REDIS_URL is not set: jobs run inside the web process, no worker is needed.")
-    worker = runner.make_worker(queues or jobs.QUEUES, fork=not no_fork)
-    worker.work(burst=burst, with_scheduler=True)
+    runner.work(queues or jobs.QUEUES, fork=not no_fork, burst=burst)
 
 
 @cli.command("scheduler")

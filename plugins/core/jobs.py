@@ -13,6 +13,7 @@ import logging
 import os
 import queue as queue_module
 import threading
+import time
 import traceback
 import typing as t
 
@@ -32,6 +33,9 @@ JobFunc = t.Callable[..., t.Any]
 #: Queues in priority order: lead capture first, syncs next, maintenance last.
 QUEUES = ("metaads-high", "metaads-default", "metaads-low")
 DEFAULT_TIMEOUT = 300
+#: A worker that RQ gave up on (Redis went away outside its own retry loop) is replaced after a
+#: wait doubling from the first to the last; one that ran this long resets the wait.
+RECONNECT_FIRST, RECONNECT_MAX, RECONNECT_RESET = 0.5, 10.0, 30.0
 
 
 def init_app(app: Flask) -> None:
@@ -186,12 +190,41 @@ class JobRunner:
         return self._thread
 
     # -- RQ worker -----------------------------------------------------------------------------
+    def work(self, queues: t.Sequence[str] = QUEUES, *, fork: bool = True, burst: bool = False) -> None:
+        """Work ``queues`` until a signal stops us (or, with ``burst``, until they are empty).
+
+        RQ retries a lost connection only while it waits for a job; Redis going away at any
+        other moment (between jobs, while saving a result, at a restart that came back empty)
+        makes its worker quit. The process must not: a new worker replaces it once Redis
+        answers again, so a Redis outage never needs someone to restart the workers.
+        """
+        self._warm_up()
+        wait = RECONNECT_FIRST
+        while True:
+            started = time.monotonic()
+            worker: BaseWorker | None = None
+            try:
+                worker = self._new_worker(queues, fork=fork)
+                worker.work(burst=burst, with_scheduler=True)
+            except redis.exceptions.RedisError as exc:
+                log.warning("worker: Redis failed (%s: %s)", type(exc).__name__, exc)
+            if burst or (isinstance(worker, _StopAware) and worker.stop_asked):
+                return
+            if time.monotonic() - started > RECONNECT_RESET:
+                wait = RECONNECT_FIRST
+            log.warning("worker: RQ's worker stopped without being asked to; a new one starts in %.1f s", wait)
+            time.sleep(wait)
+            wait = min(wait * 2, RECONNECT_MAX)
+
     def make_worker(self, queues: t.Sequence[str] = QUEUES, *, fork: bool = True) -> BaseWorker:
         """An RQ worker on ``queues``. ``fork=False`` runs jobs in the worker process itself
         (RQ's SimpleWorker: no fork per job, so several times the throughput of short jobs, at
         the price of the isolation a fork gives)."""
         self._warm_up()
-        worker_class: type[BaseWorker] = Worker if fork else SimpleWorker
+        return self._new_worker(queues, fork=fork)
+
+    def _new_worker(self, queues: t.Sequence[str], *, fork: bool) -> BaseWorker:
+        worker_class: type[BaseWorker] = _ForkingWorker if fork else _SimpleWorker
         # A short worker TTL and maintenance interval bring a job whose worker was SIGKILLed back
         # within about 100 s instead of the defaults' 7+ minutes (see reliability.md §2.2).
         worker = worker_class(
@@ -258,6 +291,25 @@ def _app_job_class(app: Flask) -> type[Job]:
 
         _job_classes[key] = AppJob
     return _job_classes[key]
+
+
+class _StopAware(BaseWorker):
+    """Remembers that a signal asked the worker to stop: RQ's ``work()`` returns the same way
+    when it gave up on a Redis error, and only then must ``JobRunner.work`` start a new one."""
+
+    stop_asked = False
+
+    def request_stop(self, signum: t.Any, frame: t.Any) -> None:
+        self.stop_asked = True
+        super().request_stop(signum, frame)
+
+
+class _ForkingWorker(_StopAware, Worker):
+    pass
+
+
+class _SimpleWorker(_StopAware, SimpleWorker):
+    pass
 
 
 class _WorkerThread:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from plugins.core import crypto, http, jobs, migrations, security, settings, sqlite  # noqa: F401  (sqlite tunes connections)
+from plugins.core import cli_errors, crypto, http, jobs, migrations, security, settings, sqlite  # noqa: F401  (sqlite tunes connections)
 from plugins.core.extensions import csrf, db, login_manager, migrate
 from plugins.core.registry import PlatformState, load_plugins, platform_state
 
@@ -43,6 +43,7 @@ def create_app(config: t.Mapping[str, t.Any] | None = None) -> Flask:
     from metaads import MetaAds
 
     MetaAds(app)
+    cli_errors.install(app)  # last: every plugin's commands are registered by now
     return app
 
 

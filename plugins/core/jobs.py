@@ -26,6 +26,8 @@ from rq.exceptions import DuplicateJobError
 from rq.job import Job
 from rq.worker import BaseWorker
 
+from plugins.core.settings import ConfigError
+
 log = logging.getLogger(__name__)
 
 JobFunc = t.Callable[..., t.Any]
@@ -41,9 +43,9 @@ RECONNECT_FIRST, RECONNECT_MAX, RECONNECT_RESET = 0.5, 10.0, 30.0
 def init_app(app: Flask) -> None:
     mode = app.config["JOBS_MODE"]
     if mode not in ("rq", "thread", "eager"):
-        raise RuntimeError(f"JOBS_MODE must be rq, thread or eager, not {mode!r}")
+        raise ConfigError(f"JOBS_MODE must be rq, thread or eager, not {mode!r}")
     if mode == "rq" and not app.config.get("REDIS_URL"):
-        raise RuntimeError("JOBS_MODE=rq needs REDIS_URL")
+        raise ConfigError("JOBS_MODE=rq needs REDIS_URL")
     app.extensions["jobs"] = JobRunner(app, mode)
 
 
@@ -207,6 +209,8 @@ class JobRunner:
                 worker = self._new_worker(queues, fork=fork)
                 worker.work(burst=burst, with_scheduler=True)
             except redis.exceptions.RedisError as exc:
+                if burst:
+                    raise  # one pass was asked for, and it could not be done
                 log.warning("worker: Redis failed (%s: %s)", type(exc).__name__, exc)
             if burst or (isinstance(worker, _StopAware) and worker.stop_asked):
                 return

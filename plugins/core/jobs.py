@@ -22,7 +22,7 @@ from flask import Flask, current_app
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 from rq import Queue, SimpleWorker, Worker
-from rq.exceptions import DuplicateJobError
+from rq.exceptions import DuplicateJobError, StopRequested
 from rq.job import Job
 from rq.worker import BaseWorker
 
@@ -217,7 +217,10 @@ class JobRunner:
             if time.monotonic() - started > RECONNECT_RESET:
                 wait = RECONNECT_FIRST
             log.warning("worker: RQ's worker stopped without being asked to; a new one starts in %.1f s", wait)
-            time.sleep(wait)
+            try:
+                time.sleep(wait)
+            except StopRequested:  # the quit worker's signal handlers are still installed
+                return
             wait = min(wait * 2, RECONNECT_MAX)
 
     def make_worker(self, queues: t.Sequence[str] = QUEUES, *, fork: bool = True) -> BaseWorker:

@@ -22,8 +22,7 @@ def worker_command(burst: bool, queues: tuple[str, ...], no_fork: bool) -> None:
     runner = jobs.runner()
     if runner.mode != "rq":
         raise click.UsageError("REDIS_URL is not set: jobs run inside the web process, no worker is needed.")
-    worker = runner.make_worker(queues or None, fork=not no_fork)
-    worker.work(burst=burst, with_scheduler=True)
+    runner.work(queues or None, fork=not no_fork, burst=burst)
 
 
 @cli.command("scheduler")
@@ -65,13 +64,9 @@ def sync_leads_command() -> None:
 @click.option("--port", default=5001, show_default=True, type=int)
 def sandbox_command(host: str, port: int) -> None:
     """Serve the local Graph emulator (Meta's API for development and tests)."""
-    from werkzeug.serving import run_simple
+    from metaads.sandbox.app import create_sandbox_app, serve_described
 
-    from metaads.sandbox import create_sandbox_app
-
-    sandbox = create_sandbox_app(sandbox_config_from(current_app_config()))
-    click.echo(f"Graph sandbox on http://{host}:{port}/ (app id {sandbox.config['APP_ID']})")
-    run_simple(host, port, sandbox, threaded=True, use_reloader=False, use_debugger=False)
+    serve_described(create_sandbox_app(sandbox_config_from(current_app_config())), host, port)
 
 
 def current_app_config() -> dict[str, t.Any]:

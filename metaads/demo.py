@@ -13,8 +13,9 @@ import typing as t
 import click
 import flask_migrate
 from flask import Flask
-from werkzeug.serving import run_simple
+from werkzeug.serving import make_server
 
+from metaads.connections import graph_service
 from metaads.sandbox import create_sandbox_app, serve_in_thread
 from plugins.accounts.service import create_admin
 from plugins.core.scheduler import start_in_background
@@ -42,8 +43,39 @@ def run_demo(app: Flask, *, host: str, port: int, sandbox_port: int, interval: f
         f"  a new lead arrives by signed webhook every {interval:g} s. Ctrl+C stops.\n"
     )
     start_in_background(app)
-    threading.Thread(target=feed_leads, args=(state, f"{app_url}/webhooks/social/facebook", interval), daemon=True).start()
-    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    webhook_url = f"{app_url}/webhooks/social/facebook"
+    # Bound (and listening) before the thread starts: the sandbox's verification GET waits in
+    # the socket's backlog until serve_forever answers it.
+    server = make_server(host, port, app, threaded=True)
+    threading.Thread(target=subscribe_then_feed, args=(app, state, webhook_url, interval), daemon=True).start()
+    server.serve_forever()
+
+
+def subscribe_then_feed(app: Flask, state: t.Any, webhook_url: str, interval: float) -> None:
+    try:
+        subscribe_app(app, webhook_url)
+    except Exception:  # the demo goes on; leads then come through the reconciler
+        log.exception("demo could not subscribe the app to the sandbox's page webhooks")
+    feed_leads(state, webhook_url, interval)
+
+
+def subscribe_app(app: Flask, webhook_url: str) -> None:
+    """What a developer does once in Meta's App Dashboard: send the app's Page ``leadgen``
+    webhooks to ``webhook_url``. Without it the sandbox has nowhere to send the webhook of a test
+    lead ("Send a test lead"), which then arrives minutes later through the reconciler."""
+    with app.app_context():
+        client = graph_service().client
+        client.post(
+            f"{app.config['FACEBOOK_CLIENT_ID']}/subscriptions",
+            client.app_access_token(),
+            {
+                "object": "page",
+                "callback_url": webhook_url,
+                "fields": "leadgen",
+                "verify_token": app.config["FACEBOOK_WEBHOOK_VERIFY_TOKEN"],
+                "include_values": "true",
+            },
+        )
 
 
 def point_at_sandbox(app: Flask, sandbox: Flask, url: str) -> None:

@@ -53,6 +53,7 @@ from metaads.graph.usage import (
     scopes_for_path,
 )
 from plugins.core.security import RedactingFilter
+from plugins.core.settings import ConfigError
 
 log = logging.getLogger("metaads.graph")
 
@@ -184,7 +185,7 @@ class GraphClient:
 
     def _app_credentials(self) -> tuple[str, str]:
         if not self.app_id or not self._app_secret:
-            raise RuntimeError("Set FACEBOOK_CLIENT_ID and FACEBOOK_CLIENT_SECRET: this call needs the Meta app's credentials.")
+            raise ConfigError("Set FACEBOOK_CLIENT_ID and FACEBOOK_CLIENT_SECRET: this call needs the Meta app's credentials.")
         return self.app_id, self._app_secret
 
     def _proof(self, token: str) -> str | None:

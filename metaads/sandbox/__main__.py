@@ -6,26 +6,10 @@ import argparse
 import typing as t
 
 import flask
-from werkzeug.serving import make_server
 
-from metaads.sandbox.app import create_sandbox_app
+from metaads.sandbox.app import create_sandbox_app, describe, serve_described
 
-
-def describe(app: flask.Flask, base_url: str) -> list[str]:
-    """What a developer needs to point a client at the sandbox."""
-    state = app.extensions["sandbox"]
-    lines = [
-        f"Graph sandbox on {base_url} (versions {state.config['ACCEPTED_VERSIONS'][0]}.."
-        f"{state.config['ACCEPTED_VERSIONS'][-1]}, control API at {base_url}_sandbox/seed)",
-        f"FACEBOOK_GRAPH_URL={base_url.rstrip('/')}",
-        f"FACEBOOK_DIALOG_URL={base_url.rstrip('/')}",
-        f"FACEBOOK_CLIENT_ID={state.config['APP_ID']}",
-        f"FACEBOOK_CLIENT_SECRET={state.config['APP_SECRET']}",
-        f"user token:        {state.user_token}",
-        f"system user token: {state.system_user_token}",
-    ]
-    lines += [f"page {page} token: {token}" for page, token in state.page_tokens.items()]
-    return lines
+__all__ = ["describe", "main"]
 
 
 def main(argv: list[str] | None = None, serve: t.Callable[[flask.Flask, str, int], None] | None = None) -> None:
@@ -39,13 +23,7 @@ def main(argv: list[str] | None = None, serve: t.Callable[[flask.Flask, str, int
     app = create_sandbox_app(
         {"LATENCY_MS": args.latency_ms, "SEED": not args.no_seed, "REQUIRE_APPSECRET_PROOF": not args.no_appsecret_proof}
     )
-    (serve or _serve)(app, args.host, args.port)
-
-
-def _serve(app: flask.Flask, host: str, port: int) -> None:
-    server = make_server(host, port, app, threaded=True)
-    print("\n".join(describe(app, f"http://{host}:{server.port}/")), flush=True)
-    server.serve_forever()
+    (serve or serve_described)(app, args.host, args.port)
 
 
 if __name__ == "__main__":

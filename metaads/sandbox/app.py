@@ -79,3 +79,28 @@ def serve_in_thread(app: flask.Flask, host: str = "127.0.0.1", port: int = 0) ->
         thread.join(timeout=5)
 
     return f"http://{host}:{server.port}/", stop
+
+
+def describe(app: flask.Flask, base_url: str) -> list[str]:
+    """What a developer needs to point a client at the sandbox."""
+    state = app.extensions["sandbox"]
+    lines = [
+        f"Graph sandbox on {base_url} (versions {state.config['ACCEPTED_VERSIONS'][0]}.."
+        f"{state.config['ACCEPTED_VERSIONS'][-1]}, control API at {base_url}_sandbox/seed)",
+        f"FACEBOOK_GRAPH_URL={base_url.rstrip('/')}",
+        f"FACEBOOK_DIALOG_URL={base_url.rstrip('/')}",
+        f"FACEBOOK_CLIENT_ID={state.config['APP_ID']}",
+        f"FACEBOOK_CLIENT_SECRET={state.config['APP_SECRET']}",
+        f"user token:        {state.user_token}",
+        f"system user token: {state.system_user_token}",
+    ]
+    lines += [f"page {page} token: {token}" for page, token in state.page_tokens.items()]
+    return lines
+
+
+def serve_described(app: flask.Flask, host: str, port: int) -> None:
+    """Serve in the foreground after printing ``describe`` (``port`` 0 picks a free one): what
+    ``python -m metaads.sandbox`` and ``flask metaads sandbox`` both show."""
+    server = make_server(host, port, app, threaded=True)
+    print("\n".join(describe(app, f"http://{host}:{server.port}/")), flush=True)
+    server.serve_forever()

@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 # Imported for their effects too: sqlite tunes connections; failures' table must be known to migrations.
-from plugins.core import crypto, failures, http, jobs, migrations, security, settings, sqlite  # noqa: F401
+from plugins.core import cli_errors, crypto, failures, http, jobs, migrations, security, settings, sqlite  # noqa: F401
 from plugins.core.extensions import csrf, db, login_manager, migrate
 from plugins.core.registry import PlatformState, load_extensions, load_plugins, platform_state
 from plugins.core.views import bp
@@ -43,6 +43,7 @@ def create_app(config: t.Mapping[str, t.Any] | None = None) -> Flask:
     _init_extensions(app)
     load_plugins(app, app.config["PLATFORM_PLUGINS"])
     load_extensions(app, app.config["PLATFORM_EXTENSIONS"])
+    cli_errors.install(app)  # last: every plugin's and extension's commands are registered by now
     return app
 
 

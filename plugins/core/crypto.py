@@ -14,12 +14,17 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import Flask, current_app
 
+from plugins.core.settings import ConfigError
+
 
 class TokenCipher:
     def __init__(self, keys: list[str]) -> None:
         if not keys:
-            raise RuntimeError("TOKEN_ENCRYPTION_KEY holds no key")
-        self._fernet = MultiFernet([Fernet(key.encode()) for key in keys])
+            raise ConfigError("TOKEN_ENCRYPTION_KEY holds no key")
+        try:
+            self._fernet = MultiFernet([Fernet(key.encode()) for key in keys])
+        except ValueError:
+            raise ConfigError("TOKEN_ENCRYPTION_KEY must hold Fernet keys (32 url-safe base64-encoded bytes each)") from None
 
     def encrypt(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode()).decode()
@@ -28,7 +33,10 @@ class TokenCipher:
         try:
             return self._fernet.decrypt(ciphertext.encode()).decode()
         except InvalidToken as exc:
-            raise RuntimeError("a stored token cannot be decrypted with TOKEN_ENCRYPTION_KEY") from exc
+            raise ConfigError(
+                "a stored token cannot be decrypted with TOKEN_ENCRYPTION_KEY: use the key it was stored with "
+                "(in debug the key derives from SECRET_KEY, so use the same SECRET_KEY, or none, as the demo did)"
+            ) from exc
 
     def rotate(self, ciphertext: str) -> str:
         return self._fernet.rotate(ciphertext.encode()).decode()
@@ -42,7 +50,7 @@ def init_app(app: Flask) -> None:
         derived = hashlib.sha256(b"token-encryption:" + str(app.config["SECRET_KEY"]).encode()).digest()
         keys = [base64.urlsafe_b64encode(derived).decode()]
     else:
-        raise RuntimeError(
+        raise ConfigError(
             "TOKEN_ENCRYPTION_KEY is not set. Generate one with: "
             'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
         )

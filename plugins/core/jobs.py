@@ -13,6 +13,7 @@ import logging
 import os
 import queue as queue_module
 import threading
+import time
 import traceback
 import typing as t
 
@@ -21,7 +22,7 @@ from flask import Flask, current_app
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 from rq import Queue, SimpleWorker, Worker
-from rq.exceptions import DuplicateJobError
+from rq.exceptions import DuplicateJobError, StopRequested
 from rq.job import Job
 from rq.worker import BaseWorker
 from sqlalchemy import orm, text
@@ -29,20 +30,24 @@ from sqlalchemy import orm, text
 from plugins.core.extensions import db
 from plugins.core.failures import JobFailure
 from plugins.core.registry import DEFAULT_QUEUE, platform_state
+from plugins.core.settings import ConfigError
 
 log = logging.getLogger(__name__)
 
 JobFunc = t.Callable[..., t.Any]
 
 DEFAULT_TIMEOUT = 300
+#: A worker that RQ gave up on (Redis went away outside its own retry loop) is replaced after a
+#: wait doubling from the first to the last; one that ran this long resets the wait.
+RECONNECT_FIRST, RECONNECT_MAX, RECONNECT_RESET = 0.5, 10.0, 30.0
 
 
 def init_app(app: Flask) -> None:
     mode = app.config["JOBS_MODE"]
     if mode not in ("rq", "thread", "eager"):
-        raise RuntimeError(f"JOBS_MODE must be rq, thread or eager, not {mode!r}")
+        raise ConfigError(f"JOBS_MODE must be rq, thread or eager, not {mode!r}")
     if mode == "rq" and not app.config.get("REDIS_URL"):
-        raise RuntimeError("JOBS_MODE=rq needs REDIS_URL")
+        raise ConfigError("JOBS_MODE=rq needs REDIS_URL")
     app.extensions["jobs"] = JobRunner(app, mode)
 
 
@@ -186,13 +191,48 @@ class JobRunner:
         return self._thread
 
     # -- RQ worker -----------------------------------------------------------------------------
+    def work(self, queues: t.Sequence[str] | None = None, *, fork: bool = True, burst: bool = False) -> None:
+        """Work ``queues`` (default: every registered queue, in priority order) until a signal
+        stops us (or, with ``burst``, until they are empty).
+
+        RQ retries a lost connection only while it waits for a job; Redis going away at any
+        other moment (between jobs, while saving a result, at a restart that came back empty)
+        makes its worker quit. The process must not: a new worker replaces it once Redis
+        answers again, so a Redis outage never needs someone to restart the workers.
+        """
+        self._warm_up()
+        queues = queues or platform_state(self.app).queue_names()
+        wait = RECONNECT_FIRST
+        while True:
+            started = time.monotonic()
+            worker: BaseWorker | None = None
+            try:
+                worker = self._new_worker(queues, fork=fork)
+                worker.work(burst=burst, with_scheduler=True)
+            except redis.exceptions.RedisError as exc:
+                if burst:
+                    raise  # one pass was asked for, and it could not be done
+                log.warning("worker: Redis failed (%s: %s)", type(exc).__name__, exc)
+            if burst or (isinstance(worker, _StopAware) and worker.stop_asked):
+                return
+            if time.monotonic() - started > RECONNECT_RESET:
+                wait = RECONNECT_FIRST
+            log.warning("worker: RQ's worker stopped without being asked to; a new one starts in %.1f s", wait)
+            try:
+                time.sleep(wait)
+            except StopRequested:  # the quit worker's signal handlers are still installed
+                return
+            wait = min(wait * 2, RECONNECT_MAX)
+
     def make_worker(self, queues: t.Sequence[str] | None = None, *, fork: bool = True) -> BaseWorker:
         """An RQ worker on ``queues`` (default: every registered queue, in priority order).
         ``fork=False`` runs jobs in the worker process itself (RQ's SimpleWorker: no fork per job,
         so several times the throughput of short jobs, at the price of the isolation a fork gives)."""
         self._warm_up()
-        queues = queues or platform_state(self.app).queue_names()
-        worker_class: type[BaseWorker] = Worker if fork else SimpleWorker
+        return self._new_worker(queues or platform_state(self.app).queue_names(), fork=fork)
+
+    def _new_worker(self, queues: t.Sequence[str], *, fork: bool) -> BaseWorker:
+        worker_class: type[BaseWorker] = _ForkingWorker if fork else _SimpleWorker
         # A short worker TTL and maintenance interval bring a job whose worker was SIGKILLed back
         # within about 100 s instead of the defaults' 7+ minutes (see reliability.md §2.2).
         worker = worker_class(
@@ -253,6 +293,25 @@ def _app_job_class(app: Flask) -> type[Job]:
 
         _job_classes[key] = AppJob
     return _job_classes[key]
+
+
+class _StopAware(BaseWorker):
+    """Remembers that a signal asked the worker to stop: RQ's ``work()`` returns the same way
+    when it gave up on a Redis error, and only then must ``JobRunner.work`` start a new one."""
+
+    stop_asked = False
+
+    def request_stop(self, signum: t.Any, frame: t.Any) -> None:
+        self.stop_asked = True
+        super().request_stop(signum, frame)
+
+
+class _ForkingWorker(_StopAware, Worker):
+    pass
+
+
+class _SimpleWorker(_StopAware, SimpleWorker):
+    pass
 
 
 class _WorkerThread:

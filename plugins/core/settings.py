@@ -9,7 +9,17 @@ import os
 import typing as t
 from pathlib import Path
 
+import click
 from flask import Config
+
+
+class ConfigError(click.ClickException, RuntimeError):
+    """A setting is missing or wrong; the message says what to set.
+
+    A ``click.ClickException`` so that every ``flask --app wsgi ...`` command, including one whose
+    app cannot even be built, ends with this one line and exit status 1 instead of a traceback.
+    """
+
 
 #: The development secret. The factory refuses it unless the app runs in debug or testing mode.
 DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production"  # noqa: S105 (refused in production)
@@ -97,7 +107,7 @@ def mode_defaults(*, relaxed: bool) -> dict[str, t.Any]:
 
 def check(config: t.MutableMapping[str, t.Any], *, relaxed: bool) -> None:
     if config["SECRET_KEY"] == DEV_SECRET_KEY and not relaxed:
-        raise RuntimeError(
+        raise ConfigError(
             "SECRET_KEY is the development value. Set the SECRET_KEY environment variable, "
             "or run in debug mode (flask --app wsgi --debug ...) for local use."
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import current_app, g
 
 from plugins.core.extensions import db
@@ -20,3 +22,9 @@ def create_person(email: str) -> int:
 
 def explode(lead_id: int) -> None:
     raise ValueError(f"cannot process lead {lead_id}")
+
+
+def create_person_slowly(email: str, seconds: float) -> int:
+    """A job still running when the test takes Redis away."""
+    time.sleep(seconds)
+    return create_person(email)

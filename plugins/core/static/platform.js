@@ -3,7 +3,9 @@
    - Table rows marked data-href open their record when clicked anywhere on the row (the row
      still holds a real link for keyboards, screen readers and middle-clicks).
    - A bulk form (form.bulk) gets a "select all" checkbox and says how many rows are selected;
-     without this file each row's checkbox still works on its own. */
+     without this file each row's checkbox still works on its own.
+   - An element with an id and data-live is replaced every few seconds by the same element of a
+     fresh copy of the page, until the fresh one no longer says data-live (or five minutes pass). */
 (function () {
   "use strict";
 
@@ -52,5 +54,26 @@
     });
     Array.prototype.forEach.call(boxes, function (box) { box.addEventListener("change", update); });
     update();
+  });
+
+  // Live sections: something the server is waiting for (a test lead's webhook) shows up unasked.
+  var LIVE_EVERY_MS = 2000, LIVE_FOR_MS = 5 * 60 * 1000;
+  Array.prototype.forEach.call(document.querySelectorAll("[id][data-live]"), function (element) {
+    var id = element.id, until = Date.now() + LIVE_FOR_MS;
+
+    function refresh() {
+      fetch(window.location.href, { headers: { Accept: "text/html" }, credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
+        .then(function (html) {
+          var fresh = new DOMParser().parseFromString(html, "text/html").getElementById(id);
+          var current = document.getElementById(id);
+          if (!fresh || !current) return;
+          current.replaceWith(fresh);
+          if (fresh.hasAttribute("data-live") && Date.now() < until) window.setTimeout(refresh, LIVE_EVERY_MS);
+        })
+        .catch(function () { if (Date.now() < until) window.setTimeout(refresh, LIVE_EVERY_MS * 2); });
+    }
+
+    window.setTimeout(refresh, LIVE_EVERY_MS);
   });
 })();

@@ -236,8 +236,7 @@ def _check_lead_goal(campaign: Obj, destination: str | None, goal: str | None) -
         raise marketing_error(
             None,
             "Optimization goal not available",
-            "An instant-form lead ad set (destination_type=ON_AD) needs optimization_goal "
-            "LEAD_GENERATION or QUALITY_LEAD.",
+            "An instant-form lead ad set (destination_type=ON_AD) needs optimization_goal LEAD_GENERATION or QUALITY_LEAD.",
             "optimization_goal",
         )
 

@@ -62,6 +62,8 @@ DEFAULTS: dict[str, t.Any] = {
     "SYNC_INSIGHTS_MAX_AD_DAYS": 50_000,
     # The same for async report runs: the job ends "Job Failed" with 100/1487534.
     "ASYNC_INSIGHTS_MAX_AD_DAYS": None,
+    # Conversions API: take user_data.lead_id as a digit string too (the SDK types it str).
+    "CAPI_STRING_LEAD_IDS": True,
     # Calls per rolling hour that make a usage header read 100 (%), per usage type.
     "USAGE_BUDGETS": {
         "app": 20000,

@@ -72,11 +72,7 @@ def visible(call: Call, kind: str, objects: list[Obj]) -> list[Obj]:
     if wanted is None:
         wanted = set(EFFECTIVE[kind]) - {"DELETED", "ARCHIVED"}
     tests = _time_filters(call, kind)
-    return [
-        obj
-        for obj in objects
-        if effective_status(call, kind, obj) in wanted and all(test(obj) for test in tests)
-    ]
+    return [obj for obj in objects if effective_status(call, kind, obj) in wanted and all(test(obj) for test in tests)]
 
 
 def _rules(call: Call) -> list[Obj]:

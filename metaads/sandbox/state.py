@@ -9,6 +9,7 @@ import time
 import typing as t
 
 from metaads.sandbox import seed as seeding
+from metaads.sandbox.config import DEFAULTS
 from metaads.sandbox.faults import FaultBook
 from metaads.sandbox.ids import IdFactory, make_token, parse_time
 from metaads.sandbox.leadgen import answers, normalize_field_data, public_lead
@@ -63,6 +64,20 @@ class SandboxState:
             self.seed = seeding.seed_identity(self, now)
             if self.config["SEED"]:
                 seeding.seed_world(self, self.seed, now)
+
+    def configure(self, **changes: t.Any) -> dict[str, t.Any]:
+        """Change config keys on the running sandbox (LATENCY_MS, USAGE_BUDGETS,
+        ASYNC_REPORT_STEPS, SYNC_INSIGHTS_MAX_AD_DAYS, ALLOW_DELETED_FILTER...)."""
+        unknown = set(changes) - set(DEFAULTS)
+        if unknown:
+            raise ValueError(f"unknown config keys {sorted(unknown)}")
+        with self.lock:
+            for key, value in changes.items():
+                if key == "USAGE_BUDGETS":
+                    value = {**self.config["USAGE_BUDGETS"], **value}
+                    self.usage.budgets = dict(value)
+                self.config[key] = value
+            return {key: self.config[key] for key in changes}
 
     def now(self) -> float:
         return time.time() + self.clock_offset

@@ -20,6 +20,7 @@ Other subcodes and all user messages are the sandbox's own wording [unverified].
 
 from __future__ import annotations
 
+import json
 import typing as t
 
 from metaads.sandbox.errors import GraphError, missing_param, param_error, trace_id
@@ -78,12 +79,23 @@ def receive_events(call: Call) -> Obj:
     if len(events) > MAX_EVENTS:
         raise param_error(f"Param data must be an array with at most {MAX_EVENTS} events", blame="data")
     now = int(call.state.now())
+    # The official SDK's EventRequest sends each event as a JSON string inside the array.
+    events = [_decoded(event) for event in events]
     for index, event in enumerate(events):
         _check_event(call, index, event, now)
     test_code = call.get("test_event_code")
     received = call.state.dataset_events.setdefault(call.node_id, [])
     received.extend({"event": event, "test_event_code": test_code, "received_at": now} for event in events)
     return {"events_received": len(events), "messages": [], "fbtrace_id": trace_id()}
+
+
+def _decoded(event: t.Any) -> t.Any:
+    if isinstance(event, str):
+        try:
+            return json.loads(event)
+        except ValueError:
+            return event
+    return event
 
 
 def _check_event(call: Call, index: int, event: t.Any, now: int) -> None:

@@ -90,7 +90,8 @@ def _range(call: Call, account: Obj) -> tuple[dt.date, dt.date]:
 
 
 def _fields(call: Call) -> list[str]:
-    fields = [f.strip() for f in (call.get("fields") or "").split(",") if f.strip()] or list(DEFAULT_FIELDS)
+    # GET sends ``a,b``; the SDK's async POST sends a JSON array.
+    fields = call.list("fields") or list(DEFAULT_FIELDS)
     for field in fields:
         if field not in ALL_FIELDS:
             raise param_error(

@@ -204,7 +204,9 @@ def test_lead_ad_creative_rules(sandbox: Graph, state: SandboxState) -> None:
     no_form = json.dumps({"object_story_spec": {"page_id": state.seed.page_ids[0], "link_data": {"link": "https://a.b/"}}})
     assert error_of(sandbox.post(f"{account}/ads", **ad, creative=no_form))["error_user_title"] == "Lead Form Required"
     before = len(state.store.by_kind["creative"])
-    checked = sandbox.post(f"{account}/ads", **ad, creative=creative(state, forms["standard"]), execution_options='["validate_only"]')
+    checked = sandbox.post(
+        f"{account}/ads", **ad, creative=creative(state, forms["standard"]), execution_options='["validate_only"]'
+    )
     assert checked.json() == {"success": True} and len(state.store.by_kind["creative"]) == before
     made = sandbox.post(f"{account}/ads", **ad, creative=creative(state, forms["standard"])).json()
     assert sandbox.get(made["id"], fields="effective_status").json()["effective_status"] == "PAUSED"

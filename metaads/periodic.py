@@ -10,6 +10,7 @@ from flask import Flask
 from metaads.capture.outbound import sweep_outbound
 from metaads.capture.reconcile import start_reconcile
 from metaads.capture.sweeper import sweep_inbox
+from metaads.insights.sync import resume_abandoned_runs, sync_insights
 from metaads.queues import HIGH, LOW
 from metaads.sync.forms import sync_lead_forms
 from metaads.sync.subscriptions import check_subscriptions
@@ -36,6 +37,18 @@ def check_subscriptions_on_schedule() -> dict[str, int]:
     return check_subscriptions()
 
 
+def sync_recent_insights_on_schedule() -> int:
+    """Today and yesterday (an account never synced gets its first backfill instead); and any
+    insights run a killed worker left behind is resumed."""
+    resume_abandoned_runs()
+    return sync_insights(mode="recent", trigger="scheduler")
+
+
+def sync_restated_insights_on_schedule() -> int:
+    """The trailing restatement window, which Meta still revises."""
+    return sync_insights(mode="restate", trigger="scheduler")
+
+
 def register(app: Flask) -> None:
     state = platform_state(app)
     config = app.config
@@ -52,5 +65,17 @@ def register(app: Flask) -> None:
         PeriodicJob("metaads-sync-lead-forms", sync_forms_on_schedule, dt.timedelta(hours=1), queue=LOW),
         PeriodicJob("metaads-sweep-outbound", sweep_outbound_on_schedule, dt.timedelta(minutes=5), queue=LOW),
         PeriodicJob("metaads-check-subscriptions", check_subscriptions_on_schedule, dt.timedelta(hours=6), queue=LOW),
+        PeriodicJob(
+            "metaads-sync-insights-recent",
+            sync_recent_insights_on_schedule,
+            dt.timedelta(seconds=config["METAADS_INSIGHTS_RECENT_INTERVAL"]),
+            queue=LOW,
+        ),
+        PeriodicJob(
+            "metaads-sync-insights-restated",
+            sync_restated_insights_on_schedule,
+            dt.timedelta(seconds=config["METAADS_INSIGHTS_RESTATE_INTERVAL"]),
+            queue=LOW,
+        ),
     ):
         state.add_periodic_job(job)

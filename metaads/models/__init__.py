@@ -3,6 +3,7 @@
 from metaads.models.activity import LeadActivity
 from metaads.models.ads import Ad, AdAccount, AdCampaign, AdSet
 from metaads.models.inbox import WebhookInbox
+from metaads.models.insights import AdInsight, InsightsReport, ReportStatus
 from metaads.models.leads import Lead, LeadForm
 from metaads.models.outbound import OutboundDelivery
 from metaads.models.sync import SyncRun
@@ -11,11 +12,14 @@ __all__ = [
     "Ad",
     "AdAccount",
     "AdCampaign",
+    "AdInsight",
     "AdSet",
+    "InsightsReport",
     "Lead",
     "LeadActivity",
     "LeadForm",
     "OutboundDelivery",
+    "ReportStatus",
     "SyncRun",
     "WebhookInbox",
 ]

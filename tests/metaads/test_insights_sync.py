@@ -208,3 +208,37 @@ def test_a_run_killed_mid_read_resumes_without_reposting_or_duplicates(
     first_read = next(c for c in graph.calls if c["path"].endswith(f"{report.report_run_id}/insights"))
     assert first_read["params"].get("after"), "reading resumed after the last stored page"
     assert_matches_meta(graph, "EUR", since, until)
+
+
+def test_the_schedule_backfills_a_new_account_then_reads_today_and_yesterday(
+    app: Flask, graph: SandboxState, connected: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from metaads.periodic import sync_recent_insights_on_schedule
+
+    monkeypatch.setitem(app.config, "METAADS_INSIGHTS_BACKFILL_DAYS", 10)
+    eur = account("EUR")
+    today = dates.account_today(eur)
+    first = reloaded(sync_recent_insights_on_schedule())
+    assert first.trigger == "scheduler" and first.progress["ranges"][str(eur.id)] == {
+        "since": (today - dt.timedelta(days=10)).isoformat(),
+        "until": today.isoformat(),
+        "backfill": True,
+    }
+    assert_matches_meta(graph, "EUR", today - dt.timedelta(days=10), today)
+    graph.clear_calls()
+    second = reloaded(sync_recent_insights_on_schedule())
+    assert second.progress["ranges"][str(eur.id)]["since"] == (today - dt.timedelta(days=1)).isoformat()
+    assert not insights_calls(graph, "POST"), "today and yesterday go through the synchronous edge"
+
+
+def test_a_backfill_is_clamped_to_metas_37_months_in_the_accounts_days(app: Flask, connected: int) -> None:
+    from flask import current_app
+
+    from metaads.insights.sync import plan_range
+
+    eur = account("EUR")
+    config = {**current_app.config, "METAADS_INSIGHTS_BACKFILL_DAYS": 5000}
+    kept = plan_range({"mode": "backfill"}, eur, config)
+    today = dates.account_today(eur)
+    assert kept["since"] == dates.earliest(today).isoformat() and kept["until"] == today.isoformat()
+    assert dates.earliest(today) > dates.months_back(today, 37)

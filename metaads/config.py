@@ -87,6 +87,8 @@ DEFAULTS: dict[str, t.Any] = {
     "METAADS_INSIGHTS_JOB_TIMEOUT": 1800,
     #: Rows per page of insights (Meta's ``limit``).
     "METAADS_INSIGHTS_PAGE_SIZE": 500,
+    #: Rows of an async report stored per statement (whole pages; the resume point follows them).
+    "METAADS_INSIGHTS_STORE_ROWS": 2000,
     # -- lead management --------------------------------------------------------------------------
     #: Archived leads older than this many days (by ``created_time``) are anonymised; None keeps them.
     "METAADS_RETENTION_DAYS": None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import decimal
 import typing as t
 
 from metaads.graph.errors import GraphResponseError
@@ -57,6 +58,7 @@ EVERY_STATUS_FILTER = [{"field": "ad.effective_status", "operator": "IN", "value
 #: The action that is "leads" (Meta also reports ``onsite_conversion.lead_grouped`` and others
 #: that count the same leads again: never add action types up).
 LEAD_ACTION = "lead"
+ONE = decimal.Decimal(1)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,11 +73,19 @@ class Parents:
     campaign_name: str | None
 
 
-def parse(row: t.Mapping[str, t.Any], currency: str) -> dict[str, t.Any]:
-    """One ad-day row as column values (without our ids), ``meta_ad_id`` naming the ad."""
+def parse(row: t.Mapping[str, t.Any], currency: str, offset: int | None = None) -> dict[str, t.Any]:
+    """One ad-day row as column values (without our ids), ``meta_ad_id`` naming the ad.
+
+    :param offset: ``currency_offset(currency)``, computed once per page by the caller.
+    """
     try:
         actions = row.get("actions") or []
         row_currency = str(row.get("account_currency") or currency).upper()
+        spend = str(row.get("spend") or "0")
+        if offset is not None and row_currency == currency:
+            minor = int((decimal.Decimal(spend) * offset).quantize(ONE, rounding=decimal.ROUND_HALF_UP))
+        else:
+            minor = to_minor_units(spend, row_currency)
         return {
             "meta_ad_id": str(row["ad_id"]),
             "date": dt.date.fromisoformat(row["date_start"]),
@@ -83,12 +93,12 @@ def parse(row: t.Mapping[str, t.Any], currency: str) -> dict[str, t.Any]:
             "clicks": int(row.get("clicks") or 0),
             "link_clicks": int(row.get("inline_link_clicks") or 0),
             "reach": int(row.get("reach") or 0),
-            "spend": to_minor_units(str(row.get("spend") or "0"), row_currency),
+            "spend": minor,
             "leads": lead_count(actions),
             "actions": actions,
             "currency": row_currency,
         }
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, decimal.InvalidOperation) as exc:
         raise GraphResponseError(f"an insights row could not be read ({type(exc).__name__}: {exc})") from None
 
 

@@ -166,7 +166,7 @@ def read_synchronously(
         "time_range": {"since": since.isoformat(), "until": until.isoformat()},
         "filtering": insight_rows.EVERY_STATUS_FILTER,
     }
-    path = f"{act(index.account.meta_account_id)}/insights"
+    path = f"{act(index.meta_account_id)}/insights"
     for page in client.pages(path, token, params, fields=insight_rows.FIELDS, page_size=page_size):
         counted(store_page(index, page.items))
         db.session.commit()

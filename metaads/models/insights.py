@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from metaads.models.base import IdMixin, counter, enum_type
 from plugins.core.extensions import db
-from plugins.core.models import Timestamps, utcnow
+from plugins.core.models import BigIntPK, Timestamps, utcnow
 
 
 class AdInsight(db.Model):  # type: ignore[name-defined]
@@ -39,9 +39,11 @@ class AdInsight(db.Model):  # type: ignore[name-defined]
     # The primary key is the (ad, day) uniqueness itself: no surrogate id to index on every insert.
     ad_id: Mapped[int] = mapped_column(sa.ForeignKey("metaads_ads.id", ondelete="CASCADE"), primary_key=True)
     date: Mapped[dt.date] = mapped_column(sa.Date(), primary_key=True)
-    ad_set_id: Mapped[int] = mapped_column(sa.ForeignKey("metaads_ad_sets.id", ondelete="CASCADE"))
-    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("metaads_ad_campaigns.id", ondelete="CASCADE"))
-    ad_account_id: Mapped[int] = mapped_column(sa.ForeignKey("metaads_ad_accounts.id", ondelete="CASCADE"))
+    # Copies of the ad's parents, without foreign keys of their own: a key is a check per row
+    # on every upsert, and the ad's key already removes the rows when any parent goes.
+    ad_set_id: Mapped[int] = mapped_column(BigIntPK)
+    campaign_id: Mapped[int] = mapped_column(BigIntPK)
+    ad_account_id: Mapped[int] = mapped_column(BigIntPK)
     impressions: Mapped[int] = counter()
     clicks: Mapped[int] = counter()
     link_clicks: Mapped[int] = counter()

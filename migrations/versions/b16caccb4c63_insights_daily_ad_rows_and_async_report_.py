@@ -63,10 +63,7 @@ def upgrade():
     sa.Column('actions', sa.JSON(), nullable=True),
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('synced_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['ad_account_id'], ['metaads_ad_accounts.id'], name=op.f('fk_metaads_ad_insights_ad_account_id_metaads_ad_accounts'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['ad_id'], ['metaads_ads.id'], name=op.f('fk_metaads_ad_insights_ad_id_metaads_ads'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['ad_set_id'], ['metaads_ad_sets.id'], name=op.f('fk_metaads_ad_insights_ad_set_id_metaads_ad_sets'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['campaign_id'], ['metaads_ad_campaigns.id'], name=op.f('fk_metaads_ad_insights_campaign_id_metaads_ad_campaigns'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('ad_id', 'date', name=op.f('pk_metaads_ad_insights'))
     )
     with op.batch_alter_table('metaads_ad_insights', schema=None) as batch_op:

@@ -195,6 +195,7 @@ def test_a_run_killed_mid_read_resumes_without_reposting_or_duplicates(
 
     monkeypatch.setattr(reports_module, "store_page", store_then_die)
     monkeypatch.setitem(app.config, "METAADS_INSIGHTS_PAGE_SIZE", 5)
+    monkeypatch.setitem(app.config, "METAADS_INSIGHTS_STORE_ROWS", 5)
     since, until = week("EUR")
     with pytest.raises(Killed):
         sync_insights(since=since, until=until, ad_account_id=account("EUR").id, trigger="test")

@@ -7,7 +7,6 @@ import csv
 import io
 import json
 import re
-import tempfile
 import typing as t
 from pathlib import Path
 
@@ -16,7 +15,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis.configuration import set_hypothesis_home_dir
 
 from metaads.leads.export import FORMULA_TRIGGERS, PHONE_AT, SEED_COLUMNS, CsvExport, neutralise, restore
 from metaads.leads.filters import LeadFilters
@@ -119,9 +117,6 @@ def test_formulas_are_neutralised_in_every_column(app: Flask, client: FlaskClien
             assert record[column] == "'" + payload and restore(record[column]) == payload
 
 
-# Hypothesis keeps its files in ./.hypothesis by default; in this checkout tox.ini's norecursedirs
-# (which replaces pytest's defaults) makes every later pytest run fail on that folder.
-set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "metaads-hypothesis")
 PROPERTY = settings(max_examples=300)
 
 

@@ -1,4 +1,6 @@
-"""A lead's answers under its form's question labels, in the order the person answered."""
+"""A lead's answers under its form's question labels, in the order the person answered; a
+multiple-choice answer (Meta sends the option's key, ``over_50k``) shown with the option's label
+(``Over 50k €``), its key kept for JSON clients."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ class Answer:
     label: str | None  # the form's label; None when the form does not (or no longer) list the key
     type: str | None
     values: list[str]
+    #: The values as the form showed them: an option's label in place of its key.
+    shown: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def question(self) -> str:
@@ -27,8 +31,21 @@ class Answer:
             return None
         return self.values[0] if len(self.values) == 1 else list(self.values)
 
+    @property
+    def answer_label(self) -> str | list[str] | None:
+        shown = self.shown or self.values
+        if not shown:
+            return None
+        return shown[0] if len(shown) == 1 else list(shown)
+
     def as_json(self) -> dict[str, t.Any]:
-        return {"key": self.key, "question": self.question, "type": self.type, "answer": self.answer}
+        return {
+            "key": self.key,
+            "question": self.question,
+            "type": self.type,
+            "answer": self.answer,
+            "answer_label": self.answer_label,
+        }
 
 
 def questions_by_key(form: LeadForm | None) -> dict[str, dict[str, t.Any]]:
@@ -36,9 +53,31 @@ def questions_by_key(form: LeadForm | None) -> dict[str, dict[str, t.Any]]:
     return {q["key"]: q for q in questions if isinstance(q, dict) and isinstance(q.get("key"), str)}
 
 
+def option_labels(question: t.Mapping[str, t.Any]) -> dict[str, str]:
+    """``{option key: label}`` of a multiple-choice question (Meta names them key / value)."""
+    options = question.get("options") or ()
+    return {
+        str(o["key"]): str(o.get("value") or o["key"]) for o in options if isinstance(o, dict) and o.get("key") is not None
+    }
+
+
+def shown_values(question: t.Mapping[str, t.Any], values: list[str]) -> list[str]:
+    labels = option_labels(question)
+    return [labels.get(value, value) for value in values]
+
+
 def labelled_answers(lead: Lead) -> list[Answer]:
     questions = questions_by_key(lead.lead_form)
-    return [
-        Answer(key=key, label=questions.get(key, {}).get("label"), type=questions.get(key, {}).get("type"), values=values)
-        for key, values in answers_by_key(lead.field_data).items()
-    ]
+    answers = []
+    for key, values in answers_by_key(lead.field_data).items():
+        question = questions.get(key, {})
+        answers.append(
+            Answer(
+                key=key,
+                label=question.get("label"),
+                type=question.get("type"),
+                values=values,
+                shown=shown_values(question, values),
+            )
+        )
+    return answers

@@ -43,6 +43,15 @@ from plugins.core.http import APIError, wants_json
 from plugins.core.models import utcnow
 from plugins.core.pages import paging_args, respond
 
+#: Why a lead's personal data is deleted by hand: the activity log keeps the code, never free text
+#: (which could hold the personal data just deleted).
+ERASE_REASONS = {
+    "request": "The person asked for it (right to erasure)",
+    "consent_withdrawn": "The person withdrew consent",
+    "test_or_spam": "A test, spam or duplicate lead",
+    "entered_in_error": "Entered or received in error",
+}
+
 # Lead management's configuration defaults, public download route and periodic jobs come with the
 # blueprint, so an app that mounts it gets them without another call.
 
@@ -309,12 +318,22 @@ def lead_convert(lead_id: int) -> t.Any:
 @bp.route("/leads/<int:lead_id>/erase", methods=["GET", "POST"])
 @back_on_error(lambda lead_id: url_for("metaads.lead_detail", lead_id=lead_id))
 def lead_erase(lead_id: int) -> t.Any:
-    """GET: the confirmation page. POST: delete the lead's personal data now (keeps an audit entry)."""
+    """GET: the confirmation page. POST: delete the lead's personal data now (keeps an audit entry
+    with why: ``reason``, one of ERASE_REASONS; JSON clients that send none mean ``request``)."""
     lead = load_lead(lead_id, lock=request.method == "POST")
     if request.method == "GET":
-        return respond("metaads/leads/erase.html", {"lead": lead_json(lead)}, lead_obj=lead)
+        return respond("metaads/leads/erase.html", {"lead": lead_json(lead)}, lead_obj=lead, reasons=ERASE_REASONS)
+    body = request_body()
+    reason = body.get("reason") or ("request" if wants_json() else None)
+    if reason not in ERASE_REASONS:
+        raise APIError(
+            400,
+            "validation_error",
+            "Say why this lead's personal data is deleted.",
+            {"fields": {"reason": [f"one of: {', '.join(ERASE_REASONS)}"]}},
+        )
     who = actor()
-    erase_lead(lead, actor_id=who.id if who else None, reason="request")
+    erase_lead(lead, actor_id=who.id if who else None, reason=reason)
     db.session.commit()
     message = "Personal data deleted. The lead's source and status are kept."
     return done(message, url_for("metaads.lead_detail", lead_id=lead.id), {"lead": lead_detail_json(lead)})

@@ -77,7 +77,9 @@ def contact_fields(
                     return value.strip()
         return None
 
-    def found(standard: t.Sequence[str], types: frozenset[str], words: re.Pattern[str], fits: t.Callable[[str], bool]) -> str | None:
+    def found(
+        standard: t.Sequence[str], types: frozenset[str], words: re.Pattern[str], fits: t.Callable[[str], bool]
+    ) -> str | None:
         """A custom question is only believed when its answer looks the part ("¿Tienes
         teléfono?" answered "sí" is not a number)."""
         by_type = [key for key, kind in typed.items() if kind in types]

@@ -1,5 +1,5 @@
 """What lead management adds to an app: its configuration defaults, the public download route for
-signed export links, and its periodic jobs (export cleanup, retention)."""
+signed export links, the leads section of the Person page, and its periodic jobs (export cleanup, retention)."""
 
 from __future__ import annotations
 
@@ -23,14 +23,16 @@ DEFAULTS: dict[str, t.Any] = {
 
 def init_app(app: Flask) -> None:
     """Called once per app when the metaads blueprint is registered."""
-    from metaads.leads import downloads, retention
+    from metaads.leads import downloads, person_section, retention
     from plugins.core.registry import PeriodicJob, platform_state
+    from plugins.persons import persons_state
 
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
     # The signed link must work without a session, so it lives outside the admin blueprint
     # (whose every route requires an admin); its signature is its authentication.
     app.register_blueprint(downloads.public_bp, url_prefix=app.config["METAADS_URL_PREFIX"])
+    persons_state(app).register_section(person_section.leads_section)  # the Person page lists their leads
     state = platform_state(app)
     state.add_periodic_job(PeriodicJob("metaads-delete-expired-exports", downloads.delete_expired_exports, dt.timedelta(hours=1)))
     state.add_periodic_job(

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask import current_app
 from marshmallow import ValidationError
 
+from metaads.leads.person_section import person_source
 from metaads.models import Lead, LeadActivity
 from metaads.models.enums import LeadStatus
 from metaads.signals import lead_status_changed
@@ -145,6 +146,7 @@ def link_person(lead: Lead, actor_id: int | None, *, automatic: bool = False) ->
         full_name=lead.full_name,
         first_name=lead.first_name,
         last_name=lead.last_name,
+        source=person_source(lead.lead_form.name if lead.lead_form else None),
         match_on=tuple(current_app.config.get("METAADS_PERSON_MATCH_ON", ("email", "phone"))),
     )
     lead.person_id = person.id

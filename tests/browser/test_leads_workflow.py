@@ -133,10 +133,12 @@ def test_export_what_the_filters_show(leads_tab: Tab) -> None:
     data = Path(download.path()).read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     [row] = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
-    assert row["full_name"] == "Ingrid Bjørnstad" and row["status"] == "converted"
-    assert row["phone"] == "'+4791234567" and row["phone_digits"] == "4791234567"
-    assert row["answer:which_models"] == "City E-Bike" and row["answer:preferred_time"] == "Samstag"
-    assert row["campaign_name"] == "Spring test rides 2026 — DE" and row["created_time"] == "2026-03-10T14:02:00Z"
+    # The readable export: headers in words, the form's question labels, names instead of ids.
+    assert row["Full name"] == "Ingrid Bjørnstad" and row["Status"] == "Converted"
+    assert row["Phone"] == "'+4791234567" and row["Phone (digits)"] == "4791234567"
+    assert row["Welche Modelle möchten Sie testen?"] == "City E-Bike" and row["Wann passt es Ihnen am besten?"] == "Samstag"
+    assert row["Campaign"] == "Spring test rides 2026 — DE" and row["Created (UTC)"] == "2026-03-10T14:02:00Z"
+    assert row["Form"] == "Probefahrt anfragen — test ride request" and "platform_id" not in row
 
     # The same filters as a link for later: written by a job, then downloaded from its page.
     page.get_by_role("button", name="Prepare a download link").click()

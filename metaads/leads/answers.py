@@ -39,13 +39,12 @@ class Answer:
         return shown[0] if len(shown) == 1 else list(shown)
 
     def as_json(self) -> dict[str, t.Any]:
-        return {
-            "key": self.key,
-            "question": self.question,
-            "type": self.type,
-            "answer": self.answer,
-            "answer_label": self.answer_label,
-        }
+        """``answer`` is what Meta sent (an option's key); ``answer_label``, only when the form
+        shows it otherwise, is what the person chose."""
+        data = {"key": self.key, "question": self.question, "type": self.type, "answer": self.answer}
+        if self.answer_label != self.answer:
+            data["answer_label"] = self.answer_label
+        return data
 
 
 def questions_by_key(form: LeadForm | None) -> dict[str, dict[str, t.Any]]:

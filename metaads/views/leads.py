@@ -41,7 +41,8 @@ from plugins.accounts.models import User
 from plugins.core.extensions import db
 from plugins.core.http import APIError, wants_json
 from plugins.core.models import utcnow
-from plugins.core.pages import paging_args, respond
+from plugins.core.pages import DEFAULT_LIMIT, paging_args, respond
+from plugins.socials.models import SocialPage
 
 #: Why a lead's personal data is deleted by hand: the activity log keeps the code, never free text
 #: (which could hold the personal data just deleted).
@@ -60,6 +61,8 @@ V = t.TypeVar("V", bound=t.Callable[..., t.Any])
 #: Form fields that are not data: the CSRF token, the method override, where to go back to.
 FORM_ONLY = frozenset({"csrf_token", "_method", "next"})
 #: The next step offered first on a lead's page, by status.
+#: The page sizes the list offers (any ``limit`` up to the maximum still works in the URL).
+PAGE_SIZES = (25, 50, 100, 200)
 STEP_LABELS = {
     LeadStatus.CONTACTED: "Mark as contacted",
     LeadStatus.QUALIFIED: "Mark as qualified",
@@ -180,8 +183,18 @@ def leads_index() -> t.Any:
     created_before, order (``-created_time`` newest first, the default, or ``created_time``).
     Paging: limit with offset, or with a cursor (``after`` = next_cursor, ``before`` =
     previous_cursor) whose cost does not grow with depth."""
-    filters, position = read_list_args(query_args())
-    limit, offset = paging_args()
+    try:
+        filters, position = read_list_args(query_args())
+        limit, offset = paging_args()
+    except (ValidationError, APIError) as exc:
+        if wants_json():
+            raise
+        # A browser gets the list itself, unfiltered, with what was wrong above it.
+        filters, position = read_list_args({})
+        limit, offset = DEFAULT_LIMIT, 0
+        filter_error: str | None = error_text(exc)
+    else:
+        filter_error = None
     if offset and (position.after or position.before):
         raise APIError(
             400,
@@ -212,7 +225,9 @@ def leads_index() -> t.Any:
         "status_counts_capped": sorted(counts.capped_statuses),
     }
     context = {} if wants_json() else list_context(filters, position, page, counts, limit, offset)
-    return respond("metaads/leads/index.html", payload, **context)
+    # 400 still tells a script the filters were refused; a person sees the list and why.
+    return respond("metaads/leads/index.html", payload, 400 if filter_error else 200, filter_error=filter_error, **context)
+
 
 
 def list_context(
@@ -248,7 +263,16 @@ def list_context(
         ).all(),
         "ads": db.session.execute(sa.select(Ad.meta_ad_id, Ad.name).order_by(Ad.name).limit(500)).all(),
         "statuses": list(LeadStatus),
+        "page_sizes": PAGE_SIZES,
+        "limit": limit,
+        "now": utcnow(),
+        "page_names": page_names(),
     }
+
+
+def page_names() -> dict[str, str]:
+    """Facebook Page names by page id, for the list's and a lead's "Page"."""
+    return {page_id: name for page_id, name in db.session.execute(sa.select(SocialPage.page_id, SocialPage.name))}
 
 
 # --- one lead ---------------------------------------------------------------------------------
@@ -347,7 +371,10 @@ def lead_erase(lead_id: int) -> t.Any:
 def leads_bulk() -> t.Any:
     """``ids`` (up to 500) and ``status`` and/or ``assigned_to``. All or nothing: 404 for unknown
     ids, 409 (with each refusal) if any lead may not take the status."""
-    ids, update = BulkUpdateSchema().load(request_body())
+    body = request_body()
+    if not body.get("ids") and not wants_json():
+        raise APIError(400, "validation_error", "Select some leads first: tick the box in front of each lead to change.")
+    ids, update = BulkUpdateSchema().load(body)
     leads, changes = bulk_update(ids, update, actor())
     commit(changes)
     payload = {"leads": [lead_json(lead) for lead in leads], "count": len(leads), "status_changes": len(changes)}

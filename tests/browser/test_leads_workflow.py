@@ -28,11 +28,12 @@ def test_filter_open_and_work_a_lead_through_to_converted(leads_tab: Tab, leads_
     page = leads_tab.page
     log_in(leads_tab)
     assert urlsplit(page.url).path == LEADS
-    page.get_by_label("Status", exact=True).select_option("new")
+    page.locator(".tabs").get_by_role("link", name=re.compile(r"^New")).click()
+    page.wait_for_load_state()
     page.get_by_label("Search").fill("Zoë")
     page.get_by_role("button", name="Filter").click()
     page.wait_for_load_state()
-    assert parse_qs(urlsplit(page.url).query) == {"q": ["Zoë"], "status": ["new"], "order": ["-created_time"]}
+    assert parse_qs(urlsplit(page.url).query) == {"q": ["Zoë"], "status": ["new"], "limit": ["50"]}
     rows = page.locator("main tbody tr")
     expect(rows).to_have_count(1)
     expect(page.locator('.tabs a[aria-current="page"]')).to_have_text(re.compile(r"New\s+1"))
@@ -98,11 +99,11 @@ def test_bulk_change_two_leads(leads_tab: Tab) -> None:
     select_all = table.get_by_label("Select every lead on this page")
     expect(select_all).to_be_visible()  # shown by platform.js
     select_all.check()
-    expect(page.locator(".bulk-selected")).to_have_text("6 selected")
+    expect(page.locator(".bulk-selected")).to_have_text("6 leads selected:")
     select_all.uncheck()
     table.get_by_label("Select José Ñúñez García").check()
     table.get_by_label("Select Σοφία Παπαδοπούλου").check()
-    expect(page.locator(".bulk-selected")).to_have_text("2 selected")
+    expect(page.locator(".bulk-selected")).to_have_text("2 leads selected:")
     expect(select_all).to_have_js_property("indeterminate", True)
     page.get_by_label("Set status").select_option("disqualified")
     page.locator(".bulk-bar").get_by_label("Assign to").select_option(label="Ada Lovelace")

@@ -32,7 +32,9 @@ def init_app(app: Flask) -> None:
     # The signed link must work without a session, so it lives outside the admin blueprint
     # (whose every route requires an admin); its signature is its authentication.
     app.register_blueprint(downloads.public_bp, url_prefix=app.config["METAADS_URL_PREFIX"])
-    persons_state(app).register_section(person_section.leads_section)  # the Person page lists their leads
+    persons = persons_state(app)
+    persons.register_section(person_section.leads_section)  # the Person page lists their leads
+    persons.source_labels["metaads"] = person_section.person_source(None)  # Persons made before sources were words
     state = platform_state(app)
     state.add_periodic_job(PeriodicJob("metaads-delete-expired-exports", downloads.delete_expired_exports, dt.timedelta(hours=1)))
     state.add_periodic_job(

@@ -34,6 +34,12 @@ SectionProvider = t.Callable[["Person"], PersonSection | None]
 @dataclasses.dataclass
 class PersonsState:
     section_providers: list[SectionProvider] = dataclasses.field(default_factory=list)
+    #: How a stored ``source`` code reads ("metaads" → "Facebook lead ad"), for records made
+    #: before sources were written in words.
+    source_labels: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def source_label(self, source: str | None) -> str | None:
+        return self.source_labels.get(source, source) if source else None
 
     def register_section(self, provider: SectionProvider) -> None:
         if provider not in self.section_providers:

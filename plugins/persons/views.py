@@ -56,4 +56,5 @@ def detail(person_id: int) -> t.Any:
     person = db.session.get(Person, person_id) or abort(404, description="No such person.")
     sections = persons_state().sections(person)
     payload = {"person": person_json(person), "sections": {s.key: s.json for s in sections if s.key}}
-    return respond("persons/detail.html", payload, person=person, sections=sections)
+    source = persons_state().source_label(person.source)
+    return respond("persons/detail.html", payload, person=person, sections=sections, source=source)

@@ -32,6 +32,9 @@ def test_a_converted_lead_makes_a_named_person_whose_page_lists_the_lead(
 
 def test_a_person_without_leads_has_no_leads_section(app: Flask, admin_client: FlaskClient) -> None:
     person = Person(full_name="Walk-in customer", source="admin")
-    db.session.add(person)
+    older = Person(full_name="From an older version", source="metaads")
+    db.session.add_all([person, older])
     db.session.commit()
     assert "Leads and conversions" not in admin_client.get(f"/admin/persons/{person.id}").get_data(as_text=True)
+    html = admin_client.get(f"/admin/persons/{older.id}").get_data(as_text=True)
+    assert "<dd>Facebook lead ad</dd>" in html and ">metaads<" not in html

@@ -13,6 +13,7 @@ import typing as t
 import sqlalchemy as sa
 from flask import abort, current_app, request, stream_with_context, url_for
 from flask_login import current_user
+from marshmallow import ValidationError
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
@@ -39,7 +40,7 @@ from plugins.accounts.models import User
 from plugins.core.extensions import db
 from plugins.core.http import APIError, wants_json
 from plugins.core.models import utcnow
-from plugins.core.pages import DEFAULT_LIMIT, back_on_error, done, offset_list, paging_args, request_body, respond
+from plugins.core.pages import DEFAULT_LIMIT, back_on_error, done, error_text, offset_list, paging_args, request_body, respond
 from plugins.socials.models import SocialPage
 
 #: Why a lead's personal data is deleted by hand: the activity log keeps the code, never free text

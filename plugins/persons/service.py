@@ -55,7 +55,7 @@ def find_or_create_person(
     }
     created = person is None
     if person is None:
-        person = Person(source=source[:64])
+        person = Person(source=source[:64] if source else None)
         db.session.add(person)
     for key, value in values.items():
         if value and not getattr(person, key):

@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask.testing import FlaskClient
 
-from metaads.answers import labelled_answers
-from metaads.capture.answers import contact_fields
+from metaads.answers import contact_fields, labelled_answers
 from plugins.core.extensions import db
 from tests.metaads.test_leads_support import LEADS, make_form, make_lead
 

@@ -321,8 +321,8 @@ def read_ahead(fetch: t.Callable[[], t.Sequence[t.Any]]) -> t.Iterator[t.Sequenc
 
 def matched_forms(filters: LeadFilters) -> list[LeadForm]:
     """The forms whose leads the filters match, in id order."""
-    if filters.form_id is not None:
-        form_ids = [filters.form_id]
+    if filters.lead_form_id is not None:
+        form_ids = [filters.lead_form_id]
     else:
         matched = sa.select(Lead.lead_form_id).where(*filters.conditions(), Lead.lead_form_id.is_not(None)).distinct()
         form_ids = [form_id for form_id in db.session.execute(matched).scalars() if form_id is not None]

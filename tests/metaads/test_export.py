@@ -166,7 +166,8 @@ def test_question_columns_are_the_union_over_the_matched_forms(
         return [name for name in header if name.startswith("answer:")]
 
     assert answer_columns("campaign_id=c1") == ["answer:email", "answer:which_models", "answer:topics"]
-    assert answer_columns(f"form_id={news.id}") == ["answer:email", "answer:topics"]
+    assert answer_columns(f"lead_form_id={news.id}") == ["answer:email", "answer:topics"]
+    assert answer_columns(f"form_id={news.meta_form_id}") == ["answer:email", "answer:topics"]
     assert answer_columns("") == ["answer:email", "answer:which_models", "answer:topics", "answer:budget"]
 
 

@@ -125,8 +125,24 @@ def test_filters(client: FlaskClient, api_headers: dict[str, str], sample: dict,
 
 
 def test_filters_by_form_and_assignee_ids(client: FlaskClient, api_headers: dict[str, str], sample: dict) -> None:
-    assert ids(client, api_headers, f"form_id={sample['forms']['news']}") == [sample["sofia"], sample["old"]]
+    assert ids(client, api_headers, f"lead_form_id={sample['forms']['news']}") == [sample["sofia"], sample["old"]]
     assert ids(client, api_headers, f"assigned_to={sample['users']['bob']}") == [sample["jose"]]
+
+
+def test_filters_match_the_values_a_lead_carries(client: FlaskClient, api_headers: dict[str, str], sample: dict) -> None:
+    """A client filters by the form_id, campaign_id and ad_id it reads on a lead, and gets it back."""
+    body = client.get(f"{LEADS}?lead_form_id={sample['forms']['news']}", headers=api_headers).get_json()
+    lead = body["leads"][0]
+    for name in ("form_id", "campaign_id", "ad_id", "lead_form_id"):
+        if lead[name] is None:
+            continue
+        found = client.get(f"{LEADS}?{name}={lead[name]}", headers=api_headers).get_json()["leads"]
+        assert lead["id"] in [row["id"] for row in found], name
+        assert all(row[name] == lead[name] for row in found), name
+    meta_form = lead["form_id"]
+    assert meta_form != str(sample["forms"]["news"])
+    assert ids(client, api_headers, f"form_id={meta_form}") == [sample["sofia"], sample["old"]]
+    assert ids(client, api_headers, f"form_id={sample['forms']['news']}") == []  # our id is lead_form_id
 
 
 def test_status_counts_follow_the_other_filters_not_the_status(
@@ -141,8 +157,10 @@ def test_status_counts_follow_the_other_filters_not_the_status(
     ("query", "field"),
     [
         ("status=won", "status"),
-        ("form_id=abc", "form_id"),
-        ("form_id=0", "form_id"),
+        ("lead_form_id=abc", "lead_form_id"),
+        ("lead_form_id=0", "lead_form_id"),
+        ("form_id=" + "9" * 65, "form_id"),
+        ("include_test=maybe", "include_test"),
         ("assigned_to=ada@example.com", "assigned_to"),
         ("created_after=yesterday", "created_after"),
         ("created_after=2026-03-14&created_before=2026-03-01", "created_before"),
@@ -217,7 +235,7 @@ def test_keyset_paging_keeps_the_filters(app: Flask, client: FlaskClient, api_he
     for _ in range(6):
         make_lead(form)
     db.session.commit()
-    pages = walk(client, api_headers, f"limit=3&status=contacted&form_id={form.id}", "next_cursor")
+    pages = walk(client, api_headers, f"limit=3&status=contacted&lead_form_id={form.id}", "next_cursor")
     assert flat(pages) == list(reversed(wanted))
 
 
@@ -267,7 +285,7 @@ def test_page_has_status_tabs_with_counts_and_a_labelled_filter_form(admin_clien
     # status is chosen by the tabs.
     for field, label in [
         ("q", "Search"),
-        ("form_id", "Form"),
+        ("lead_form_id", "Form"),
         ("campaign_id", "Campaign"),
         ("ad_id", "Ad"),
         ("assigned_to", "Assigned to"),

@@ -49,9 +49,7 @@ def eur(graph: SandboxState, connected: int) -> AdAccount:
     return one(AdAccount, AdAccount.meta_account_id, graph.seed.ad_accounts["EUR"])
 
 
-def test_connecting_syncs_every_status_with_meta_ids_money_and_creatives(
-    app: Flask, graph: SandboxState, connected: int
-) -> None:
+def test_connecting_syncs_every_status_with_meta_ids_money_and_creatives(app: Flask, graph: SandboxState, connected: int) -> None:
     seed = graph.seed
     summer = one(AdCampaign, AdCampaign.meta_campaign_id, seed.campaigns["summer"])
     assert (summer.status, summer.effective_status) == (DeliveryStatus.ARCHIVED, "ARCHIVED")  # asked for explicitly

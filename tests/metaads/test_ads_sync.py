@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from metaads.connections import graph_service
+from metaads.graph import schemas
 from metaads.graph.usage import InMemoryUsageStore
 from metaads.models import Ad, AdAccount, AdCampaign, AdSet, LeadForm, SyncRun
 from metaads.models.enums import AccountStatus, DeliveryStatus, SyncRunStatus
@@ -70,6 +71,19 @@ def test_connecting_syncs_every_status_with_meta_ids_money_and_creatives(app: Fl
     assert form.ad_account is not None and form.ad_account.meta_account_id == seed.ad_accounts["EUR"]
     run = db.session.execute(sa.select(SyncRun).where(SyncRun.kind == "ads")).scalar_one()
     assert run.status == SyncRunStatus.SUCCEEDED and run.trigger == "connect" and run.counts["full_passes"] == 3
+
+
+@pytest.mark.parametrize(
+    "story",
+    [
+        {"page_id": "7", "link_data": {"call_to_action": {"type": "SIGN_UP", "value": {"lead_gen_form_id": "99"}}}},
+        {"page_id": "7", "video_data": {"call_to_action": {"type": "SIGN_UP", "value": {"lead_gen_form_id": "99"}}}},
+        {"page_id": "7", "link_data": {"child_attachments": [{"call_to_action": {"value": {"lead_gen_form_id": "99"}}}]}},
+    ],
+)
+def test_an_ads_lead_form_is_read_from_its_creative(story: dict[str, t.Any]) -> None:
+    ad = schemas.AD.load({"id": "1", "creative": {"id": "5", "image_url": "https://x/i.jpg", "object_story_spec": story}})
+    assert (ad.creative_id, ad.page_id, ad.lead_gen_form_id, ad.thumbnail_url) == ("5", "7", "99", "https://x/i.jpg")
 
 
 def test_a_closed_account_is_disabled_not_pending() -> None:

@@ -76,7 +76,7 @@ def accounts_of(run: SyncRun) -> list[tuple[AdAccount, int, str]]:
         query = query.where(AdAccount.id == int(run.scope.removeprefix("account:")))
     elif run.platform_id is not None:
         query = query.where(SocialPlatform.id == run.platform_id)
-    return [(account, owner, token) for account, owner, token in db.session.execute(query).all()]
+    return [(account, owner, token or "") for account, owner, token in db.session.execute(query).all()]
 
 
 def full_pass_due(account: AdAccount, now: dt.datetime) -> bool:
@@ -114,7 +114,7 @@ class AccountSync:
         if self.position.full:
             # Owed until one finishes: a full pass cut short makes the next sync a full one too.
             self.account.ads_full_sync_at = None
-        first = EDGES.index(t.cast(AdsEdge, self.position.edge)) if self.position.edge in EDGES else len(EDGES)
+        first = EDGES.index(self.position.edge) if self.position.edge in EDGES else len(EDGES)
         for edge in EDGES[first:]:
             self.read_edge(edge)
         if self.position.full:

@@ -51,6 +51,12 @@ DEFAULTS: dict[str, t.Any] = {
     "METAADS_PERSON_MATCH_ON": ("email", "phone"),
     #: CRM sync: [{"url": "https://crm.example/hooks/leads", "secret": "…", "events": [...]}].
     "METAADS_OUTBOUND_WEBHOOKS": (),
+    # -- the ads sync ------------------------------------------------------------------------------
+    #: Seconds between two scheduled syncs of every account's campaigns, ad sets and ads (each
+    #: asks only for what Meta changed since the last).
+    "METAADS_ADS_SYNC_INTERVAL": 1800,
+    #: Seconds between two full passes of an account (every object read; deletions noticed).
+    "METAADS_ADS_FULL_SYNC_INTERVAL": 86400,
     # -- new-lead emails (nothing is sent without MAIL_SERVER) -----------------------------------
     #: Who gets a new lead's email when it has no assignee.
     "METAADS_NOTIFY_TO": (),

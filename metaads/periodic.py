@@ -11,6 +11,7 @@ from metaads.capture.outbound import sweep_outbound
 from metaads.capture.reconcile import start_reconcile
 from metaads.capture.sweeper import sweep_inbox
 from metaads.queues import HIGH, LOW
+from metaads.sync.ads import sync_ads
 from metaads.sync.forms import sync_lead_forms
 from metaads.sync.subscriptions import check_subscriptions
 from plugins.core.registry import PeriodicJob, platform_state
@@ -26,6 +27,10 @@ def sweep_on_schedule() -> int:
 
 def sync_forms_on_schedule() -> int:
     return sync_lead_forms(trigger="scheduler")
+
+
+def sync_ads_on_schedule() -> int:
+    return sync_ads(trigger="scheduler")
 
 
 def sweep_outbound_on_schedule() -> int:
@@ -50,6 +55,9 @@ def register(app: Flask) -> None:
             queue=LOW,
         ),
         PeriodicJob("metaads-sync-lead-forms", sync_forms_on_schedule, dt.timedelta(hours=1), queue=LOW),
+        PeriodicJob(
+            "metaads-sync-ads", sync_ads_on_schedule, dt.timedelta(seconds=config["METAADS_ADS_SYNC_INTERVAL"]), queue=LOW
+        ),
         PeriodicJob("metaads-sweep-outbound", sweep_outbound_on_schedule, dt.timedelta(minutes=5), queue=LOW),
         PeriodicJob("metaads-check-subscriptions", check_subscriptions_on_schedule, dt.timedelta(hours=6), queue=LOW),
     ):

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from metaads.answers import contact_fields
 from metaads.capture.upsert import insert_for, insert_rows
-from metaads.leads.test_leads import has_dummy_answers, sent_test_lead_ids
+from metaads.capture.test_leads import has_dummy_answers, sent_test_lead_ids
 from metaads.models import Lead, LeadActivity, LeadForm
 from metaads.models.enums import LeadSource, LeadStatus
 from plugins.core.extensions import db

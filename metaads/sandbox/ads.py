@@ -123,6 +123,9 @@ def _creative_for(call: Call, account: Obj) -> Obj:
     story = spec.get("object_story_spec")
     if not isinstance(story, dict):
         raise param_error("Param creative must have creative_id or object_story_spec", blame="creative")
+    rules.check_lead_form(call, story)
+    if _validate_only(call):
+        return {"id": None, "object_story_spec": story}  # checked, not stored: nothing is created
     return call.state.add_creative(
         account["account_id"],
         str(spec.get("name") or "Creative"),
@@ -147,6 +150,8 @@ def create_ad(call: Call) -> Obj:
     adset = _live(call, call.get("adset_id"), "adset", account, "adset_id")
     creative = _creative_for(call, account)
     status = rules.optional_enum(call, "status", rules.CREATE_STATUSES, "ACTIVE")
+    campaign = call.state.store.objects[adset["campaign_id"]]
+    rules.check_ad_creative(adset, campaign, creative, form_of(creative))
     if _validate_only(call):
         return success()
     now = int(call.state.now())
@@ -173,6 +178,12 @@ def create_creative(call: Call) -> Obj:
     story, story_id = call.json("object_story_spec"), call.get("object_story_id")
     if story is None and story_id is None:
         raise missing_param("object_story_spec")
+    if story is not None and not isinstance(story, dict):
+        raise param_error("Param object_story_spec must be an object", blame="object_story_spec")
+    if story:
+        rules.check_lead_form(call, story)
+    if _validate_only(call):
+        return success()
     page_id = str((story or {}).get("page_id") or (story_id or "_").split("_")[0])
     creative = call.state.add_creative(
         account["account_id"], call.get("name") or "Creative", page_id, None, created=int(call.state.now()), spec=story

@@ -181,17 +181,20 @@ def adset_params(call: Call, account: Obj, campaign: Obj) -> Obj:
         raise missing_param("targeting")
     if not targeting.get("geo_locations"):
         raise param_error("Targeting spec must include geo_locations", blame="targeting")
+    _check_advantage_audience(call, targeting)
     strategy = optional_enum(call, "bid_strategy", BID_STRATEGIES) or campaign.get("bid_strategy")
     if strategy in NEEDS_BID_AMOUNT and call.get("bid_amount") is None:
         raise missing_param("bid_amount")
     destination = optional_enum(call, "destination_type", DESTINATION_TYPES)
     promoted = _promoted_object(call, campaign, destination)
+    goal = optional_enum(call, "optimization_goal", OPTIMIZATION_GOALS)
+    _check_lead_goal(campaign, destination, goal)
     return {
         "name": name,
         "billing_event": billing,
         "targeting": targeting,
         "bid_strategy": strategy,
-        "optimization_goal": optional_enum(call, "optimization_goal", OPTIMIZATION_GOALS),
+        "optimization_goal": goal,
         "bid_amount": int(call.get("bid_amount") or 0) or None,
         "destination_type": destination,
         "promoted_object": promoted,
@@ -200,6 +203,87 @@ def adset_params(call: Call, account: Obj, campaign: Obj) -> Obj:
         "end": end,
         **money,
     }
+
+
+def _check_advantage_audience(call: Call, targeting: Obj) -> None:
+    """From v23 a new ad set must say ``targeting_automation.advantage_audience`` 0 or 1
+    (ads-insights.md §5, D-AUD; the subcode and wording are from third-party reports)."""
+    if version_number(call.version) < int(call.state.config["ADVANTAGE_AUDIENCE_FROM"]):
+        return
+    automation = targeting.get("targeting_automation")
+    flag = automation.get("advantage_audience") if isinstance(automation, dict) else None
+    if flag not in (0, 1, "0", "1", True, False):
+        raise marketing_error(
+            int(call.state.config["ADVANTAGE_AUDIENCE_SUBCODE"]),
+            "Advantage Audience Flag Required",
+            "To save your audience, you'll need to either enable or disable the Advantage audience feature. "
+            "Please set the advantage_audience flag to either 1 or 0 within the targeting_automation field "
+            "in the targeting spec.",
+            "targeting",
+        )
+
+
+#: Optimisation goals an instant-form lead ad set may use (ads-insights.md §5 lead chain).
+LEAD_GOALS = {"LEAD_GENERATION", "QUALITY_LEAD"}
+
+
+def is_lead_adset(campaign: Obj, destination: str | None) -> bool:
+    return campaign["objective"] == "OUTCOME_LEADS" and destination in (None, "ON_AD")
+
+
+def _check_lead_goal(campaign: Obj, destination: str | None, goal: str | None) -> None:
+    if is_lead_adset(campaign, destination) and goal not in LEAD_GOALS:
+        raise marketing_error(
+            None,
+            "Optimization goal not available",
+            "An instant-form lead ad set (destination_type=ON_AD) needs optimization_goal LEAD_GENERATION or QUALITY_LEAD.",
+            "optimization_goal",
+        )
+
+
+def check_lead_form(call: Call, story: Obj) -> None:
+    """A creative's ``call_to_action.value.lead_gen_form_id`` must be an active form of the
+    creative's Page (§5.6)."""
+    link = story.get("link_data") if isinstance(story.get("link_data"), dict) else {}
+    cta = link.get("call_to_action") if isinstance(link.get("call_to_action"), dict) else {}
+    value = cta.get("value") if isinstance(cta.get("value"), dict) else {}
+    form_id = value.get("lead_gen_form_id")
+    if form_id is None:
+        return
+    form = call.state.store.get(str(form_id), "form")
+    if form is None or str(form["page_id"]) != str(story.get("page_id")):
+        raise marketing_error(
+            None,
+            "Invalid Lead Form",
+            "The lead form in call_to_action.value.lead_gen_form_id doesn't exist or doesn't belong to the creative's Page.",
+            "object_story_spec",
+        )
+    if form["status"] != "ACTIVE":
+        raise marketing_error(
+            None, "Lead Form Not Active", "Archived or draft lead forms can't be used in new ads.", "object_story_spec"
+        )
+
+
+def check_ad_creative(adset: Obj, campaign: Obj, creative: Obj, form_id: str | None) -> None:
+    """An ad in a lead ad set needs a lead-form creative of the ad set's promoted Page."""
+    if not is_lead_adset(campaign, adset.get("destination_type")):
+        return
+    if form_id is None:
+        raise marketing_error(
+            None,
+            "Lead Form Required",
+            "Ads in an instant-form ad set need a creative whose call_to_action.value has a lead_gen_form_id.",
+            "creative",
+        )
+    page = (adset.get("promoted_object") or {}).get("page_id")
+    story_page = (creative.get("object_story_spec") or {}).get("page_id")
+    if page and story_page and str(page) != str(story_page):
+        raise marketing_error(
+            1885029,
+            "Page Doesn't Match",
+            "The creative's Page must be the Page in the ad set's promoted_object.",
+            "creative",
+        )
 
 
 def _promoted_object(call: Call, campaign: Obj, destination: str | None) -> Obj | None:

@@ -47,8 +47,23 @@ DEFAULTS: dict[str, t.Any] = {
     "BUDGET_SHARING_FLAG_FROM": 24,
     # Subcode for that refusal (seen in third-party reports, [unverified]).
     "BUDGET_SHARING_SUBCODE": 4834011,
+    # Versions from which a new ad set must send targeting_automation.advantage_audience 0|1.
+    "ADVANTAGE_AUDIENCE_FROM": 23,
+    # Subcode for that refusal (seen in third-party reports, [unverified]).
+    "ADVANTAGE_AUDIENCE_SUBCODE": 1870227,
+    # effective_status=["DELETED"] on an edge: refused (§5.1, the default) or listed.
+    "ALLOW_DELETED_FILTER": False,
     # Polls of GET /{report_run_id} before an async insights job says "Job Completed".
     "ASYNC_REPORT_STEPS": 2,
+    # Refuse calls over a BUC budget below (80004 ads_management, 80000 ads_insights, 80005 leadgen).
+    "ENFORCE_USAGE": True,
+    # Synchronous /insights covering more ads × days than this fail with 100/1487534 (§6.4;
+    # Meta's real threshold is not published [unverified]); None = no limit.
+    "SYNC_INSIGHTS_MAX_AD_DAYS": 50_000,
+    # The same for async report runs: the job ends "Job Failed" with 100/1487534.
+    "ASYNC_INSIGHTS_MAX_AD_DAYS": None,
+    # Conversions API: take user_data.lead_id as a digit string too (the SDK types it str).
+    "CAPI_STRING_LEAD_IDS": True,
     # Calls per rolling hour that make a usage header read 100 (%), per usage type.
     "USAGE_BUDGETS": {
         "app": 20000,

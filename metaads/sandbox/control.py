@@ -149,6 +149,80 @@ def advance_clock() -> Reply:
     return flask.jsonify(now=_state().now())
 
 
+@control.post("/config")
+def configure() -> Reply:
+    """Body: config keys to change live, e.g. {"LATENCY_MS": 30} or {"USAGE_BUDGETS": {"ads_management": 50}}."""
+    try:
+        return flask.jsonify(_state().configure(**_body()))
+    except ValueError as exc:
+        return _bad(str(exc))
+
+
+@control.post("/objects/<object_id>")
+def change_object(object_id: str) -> Reply:
+    """Change a campaign, ad set or ad "at Meta" (no validation): body e.g. {"status": "DELETED"},
+    {"status": "ARCHIVED"}, {"name": "x", "daily_budget": 2000}; "updated" (Unix) to backdate."""
+    try:
+        obj = _state().change_object(object_id, **_body())
+    except KeyError as exc:
+        return _bad(str(exc))
+    return flask.jsonify(id=obj["id"], status=obj["status"], updated=obj["updated"])
+
+
+@control.post("/ads/bulk")
+def bulk_ads() -> Reply:
+    """Body: account_id ("act_..."), campaigns, adsets (per campaign), ads (per ad set), status,
+    form_id, days (how long ago they were created; 90)."""
+    body = _body()
+    try:
+        made = _state().bulk_ads(
+            str(body["account_id"]),
+            int(body.get("campaigns", 1)),
+            int(body.get("adsets", 1)),
+            int(body.get("ads", 1)),
+            status=str(body.get("status", "ACTIVE")),
+            form_id=body.get("form_id"),
+            days=float(body.get("days", 90)),
+        )
+    except KeyError as exc:
+        return _bad(f"unknown or missing {exc}")
+    return flask.jsonify(made), 201
+
+
+@control.post("/insights/restate")
+def restate() -> Reply:
+    """Body: ad_id, day ("YYYY-MM-DD", account time zone) and any of impressions, clicks, reach,
+    spend (minor units), leads — the new numbers of that day."""
+    body = _body()
+    numbers = {k: v for k, v in body.items() if k not in ("ad_id", "day")}
+    try:
+        _state().restate(str(body["ad_id"]), str(body["day"]), **numbers)
+    except (KeyError, ValueError) as exc:
+        return _bad(str(exc))
+    return flask.jsonify(success=True)
+
+
+@control.post("/datasets")
+def add_dataset() -> Reply:
+    return flask.jsonify(id=_state().add_dataset(str(_body().get("name", "Sandbox CRM dataset")))), 201
+
+
+@control.get("/datasets/<dataset_id>/events")
+def dataset_events(dataset_id: str) -> Reply:
+    """What POST /{dataset_id}/events accepted; query test_event_code to keep only those."""
+    code = flask.request.args.get("test_event_code")
+    events = [e for e in _state().received_events(dataset_id) if code is None or e["test_event_code"] == code]
+    return flask.jsonify(events=events, count=len(events))
+
+
+@control.delete("/datasets/<dataset_id>/events")
+def clear_dataset_events(dataset_id: str) -> Reply:
+    state = _state()
+    with state.lock:
+        state.dataset_events[dataset_id] = []
+    return flask.jsonify(success=True)
+
+
 @control.get("/seed")
 def seed_info() -> Reply:
     state = _state()

@@ -41,6 +41,8 @@ class GraphError(Exception):
         self.headers = dict(headers or {})
         #: Usage overrides a rate-limit fault wants on this response (see usage.py).
         self.usage: dict[str, t.Any] = {}
+        #: False for a refusal that must not count against the usage budgets.
+        self.counted = True
 
     def body(self) -> dict[str, t.Any]:
         error: dict[str, t.Any] = {"message": self.message, "type": self.type, "code": self.code}

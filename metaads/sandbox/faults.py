@@ -15,9 +15,13 @@ if t.TYPE_CHECKING:
     from metaads.sandbox.routing import Call
 
 #: Kinds that turn a call into an error response.
-ERROR_KINDS = {"http_500", "transient", "rate_limit", "token_revoked", "permission", "lead_gone"}
-#: Kinds consumed elsewhere: by paging (empty_page) and by the Batch API (batch_null).
-KINDS = ERROR_KINDS | {"latency_ms", "empty_page", "batch_null"}
+ERROR_KINDS = {"http_500", "transient", "rate_limit", "token_revoked", "permission", "lead_gone", "too_much_data"}
+#: What an async insights job does when its ``POST /act_X/insights`` matches (insights.py):
+#: fail (``code``/``subcode`` on the run), stall at ``percent`` forever, get skipped, or show
+#: 100 % while still "Job Running" for one poll (§6.4).
+REPORT_KINDS = {"report_failed", "report_stalled", "report_skipped", "report_running_at_100"}
+#: Kinds consumed elsewhere: by paging (empty_page), the Batch API (batch_null) and insights.
+KINDS = ERROR_KINDS | REPORT_KINDS | {"latency_ms", "empty_page", "batch_null"}
 
 #: code → (message, default subcode, which usage header hits 100) — §9.2 and §10.
 RATE_LIMITS: dict[int, tuple[str, int | None, str]] = {
@@ -51,8 +55,10 @@ RATE_LIMITS: dict[int, tuple[str, int | None, str]] = {
 
 @dataclasses.dataclass
 class FaultRule:
-    """Match by ``path`` (regex searched in the version-less path, e.g. ``/123/leads``) and/or
-    ``method``; applies to ``times`` calls (None = forever)."""
+    """Match by ``path`` (regex searched in the version-less path, e.g. ``/123/leads``),
+    ``method`` and ``params`` (regex searched in the call's ``k=v&k=v`` params, e.g. ``after=``
+    to hit only later pages); lets the first ``skip`` matching calls through, then applies to
+    ``times`` calls (None = forever)."""
 
     kind: str
     path: str | None = None
@@ -66,10 +72,15 @@ class FaultRule:
     minutes: int = 5  # BUC estimated_time_to_regain_access
     reset_seconds: int = 300  # X-Ad-Account-Usage reset_time_duration
     object_id: str | None = None  # BUC key when the call names no business object
+    params: str | None = None
+    skip: int = 0
+    percent: int = 40  # where a report_stalled job stays
     id: str = ""
 
     def matches(self, call: Call) -> bool:
         if self.method and self.method.upper() != call.method:
+            return False
+        if self.params and re.search(self.params, "&".join(f"{k}={v}" for k, v in sorted(call.params.items()))) is None:
             return False
         return not self.path or re.search(self.path, call.path) is not None
 
@@ -110,6 +121,9 @@ class FaultBook:
         with self._lock:
             for rule in self.rules:
                 if rule.kind in kinds and rule.matches(call):
+                    if rule.skip > 0:
+                        rule.skip -= 1
+                        continue
                     if rule.times is not None:
                         rule.times -= 1
                         if rule.times <= 0:
@@ -176,6 +190,22 @@ def _lead_gone(rule: FaultRule, call: Call) -> GraphError:
     return unsupported(call.method, object_id)
 
 
+def too_much_data(subcode: int | None = None) -> GraphError:
+    """Insights asked for more than Meta will compute in one go: split, don't back off (§6.4)."""
+    return GraphError(
+        "(#100) Please reduce the amount of data you're asking for, then retry your request",
+        100,
+        subcode=subcode or 1487534,
+        is_transient=False,
+        user_title="Too Much Data Requested",
+        user_msg="Reduce the date range, the number of objects or the fields, or use an async report.",
+    )
+
+
+def _too_much_data(rule: FaultRule, call: Call) -> GraphError:
+    return too_much_data(rule.subcode)
+
+
 _BUILDERS: dict[str, t.Callable[[FaultRule, Call], GraphError]] = {
     "http_500": _http_500,
     "transient": _transient,
@@ -183,4 +213,5 @@ _BUILDERS: dict[str, t.Callable[[FaultRule, Call], GraphError]] = {
     "token_revoked": _token_revoked,
     "permission": _permission,
     "lead_gone": _lead_gone,
+    "too_much_data": _too_much_data,
 }

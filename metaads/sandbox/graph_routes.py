@@ -6,9 +6,10 @@ import re
 import typing as t
 
 # Handler modules register their routes on import.
-from metaads.sandbox import accounts, ads, batch, insights, leads, oauth, subscriptions  # noqa: F401
+from metaads.sandbox import accounts, ads, batch, conversions, insights, leads, oauth, subscriptions  # noqa: F401
 from metaads.sandbox import config as sandbox_config
 from metaads.sandbox.errors import GraphError, permission_error, trace_id, unknown_path, unsupported
+from metaads.sandbox.faults import FaultRule, fault_error
 from metaads.sandbox.routing import ROUTES, Call, Route
 from metaads.sandbox.tokens import Token, check_proof
 
@@ -43,14 +44,16 @@ def dispatch(call: Call) -> tuple[int, t.Any, dict[str, str]]:
     state.record_call(entry)
     override: dict[str, t.Any] = {}
     headers: dict[str, str] = {}
+    counted = True
     try:
         status, body = 200, _answer(call)
     except GraphError as error:
-        status, body, override = error.status, error.body(), error.usage
+        status, body, override, counted = error.status, error.body(), error.usage, error.counted
         headers.update(error.headers)
     entry["status"] = status
     now = state.now()
-    state.usage.count(call, now)
+    if counted:
+        state.usage.count(call, now)
     headers.update(state.usage.headers(call, override, now))
     headers.update(
         {
@@ -68,6 +71,7 @@ def _answer(call: Call) -> t.Any:
     _check_version(call)
     _guess_usage(call)
     call.state.faults.apply(call)
+    _enforce_usage(call)
     parts = call.path.strip("/").split("/")
     if len(parts) > 2:
         raise unknown_path("/".join(parts[2:]))
@@ -101,10 +105,26 @@ def _guess_usage(call: Call) -> None:
     if kind in ("form", "lead", "page"):
         page = obj["id"] if kind == "page" else obj["page_id"]
         call.spend("pages" if kind == "page" else "leadgen", page)
-    elif "account_id" in obj and kind != "report_run":
-        insights = len(parts) > 1 and parts[1] == "insights"
+    elif "account_id" in obj:
+        # A report run and everything under it is insights traffic (§6.5: the header comes on
+        # every insights response, polls and errors included).
+        insights = kind == "report_run" or (len(parts) > 1 and parts[1] == "insights")
         call.insights = insights
         call.spend("ads_insights" if insights else "ads_management", obj["account_id"], obj["account_id"])
+
+
+def _enforce_usage(call: Call) -> None:
+    """Over a BUC budget (``USAGE_BUDGETS``, calls per rolling hour) → 80004/80000/80005 with
+    a positive ``estimated_time_to_regain_access`` (§10 "Emulator")."""
+    if not call.state.config["ENFORCE_USAGE"]:
+        return
+    blocked = call.state.usage.blocked(call, call.state.now())
+    if blocked is not None:
+        code, minutes = blocked
+        rule = FaultRule(kind="rate_limit", code=code, minutes=minutes, reset_seconds=minutes * 60)
+        error = fault_error(rule, call)
+        error.counted = False
+        raise error
 
 
 def _check_version(call: Call) -> None:

@@ -22,6 +22,7 @@ KIND_BASES: dict[str, int] = {
     "creative": 23849651968600000,
     "lead": 76922419066450000,
     "report_run": 60239201490500000,
+    "dataset": 11223344556670000,
 }
 
 #: Gap between consecutive ids of a kind, so they do not look like a counter.

@@ -47,13 +47,16 @@ def daily(state: SandboxState, account: Obj, ad: Obj, day: Day) -> Obj | None:
     lo, hi = day_bounds(account, day)
     index = state.store.ad_leads.get(ad["id"])
     start, stop = index.bounds(lo, hi) if index is not None else (0, 0)
-    return {
+    numbers = {
         "impressions": impressions,
         "clicks": int(impressions * rng.uniform(0.005, 0.03)),
         "reach": int(impressions / rng.uniform(1.05, 1.6)),
         "leads": stop - start,
         "spend": round(impressions / 1000 * cpm * currency_offset(account["currency"])),
     }
+    # Restated numbers (SandboxState.restate) replace the generated ones for that day.
+    numbers.update(state.restated.get((ad["id"], day.isoformat()), {}))
+    return numbers
 
 
 def _months_back(day: Day, months: int) -> Day:

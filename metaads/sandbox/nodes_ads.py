@@ -66,17 +66,35 @@ def effective_status(call: Call, kind: str, obj: Obj) -> str:
 
 
 def visible(call: Call, kind: str, objects: list[Obj]) -> list[Obj]:
-    """Edge listing rules (§5.1): DELETED never, ARCHIVED only when asked for by effective_status."""
+    """Edge listing rules (§5.1): DELETED never (unless ALLOW_DELETED_FILTER and asked for),
+    ARCHIVED only when asked for by effective_status; then ``filtering``/``updated_since``."""
     wanted = _status_filter(call, kind)
     if wanted is None:
         wanted = set(EFFECTIVE[kind]) - {"DELETED", "ARCHIVED"}
-    return [obj for obj in objects if effective_status(call, kind, obj) in wanted]
+    tests = _time_filters(call, kind)
+    return [obj for obj in objects if effective_status(call, kind, obj) in wanted and all(test(obj) for test in tests)]
+
+
+def _rules(call: Call) -> list[Obj]:
+    rules = call.json("filtering", []) or []
+    if not isinstance(rules, list) or not all(isinstance(rule, dict) for rule in rules):
+        raise param_error("Param filtering must be an array of {field, operator, value} objects", blame="filtering")
+    return rules
+
+
+def _field_of(rule: Obj, kind: str) -> str:
+    """``campaign.updated_time`` and ``updated_time`` name the same thing on a campaign edge."""
+    field = str(rule.get("field", ""))
+    return field.split(".", 1)[1] if field.startswith(f"{kind}.") else field
 
 
 def _status_filter(call: Call, kind: str) -> set[str] | None:
     wanted = call.list("effective_status")
-    for rule in call.json("filtering", []) or []:
-        if isinstance(rule, dict) and rule.get("field") in ("effective_status", f"{kind}.effective_status"):
+    for rule in _rules(call):
+        if _field_of(rule, kind) == "effective_status":
+            operator = rule.get("operator", "IN")
+            if operator not in ("IN", "EQUAL"):
+                raise _unsupported_filter(rule)
             values = rule.get("value")
             wanted = list(values) if isinstance(values, list) else [str(values)]
     if wanted is None:
@@ -89,6 +107,50 @@ def _status_filter(call: Call, kind: str) -> set[str] | None:
     if "DELETED" in wanted and not call.state.config.get("ALLOW_DELETED_FILTER"):
         raise param_error("Filtering on DELETED objects is not supported on this edge", blame="effective_status")
     return set(wanted)
+
+
+#: Operators Meta takes on time fields, as predicates on (object's time, asked-for time).
+TIME_OPERATORS: dict[str, t.Callable[[int, int], bool]] = {
+    "GREATER_THAN": lambda have, want: have > want,
+    "GREATER_THAN_OR_EQUAL": lambda have, want: have >= want,
+    "LESS_THAN": lambda have, want: have < want,
+    "LESS_THAN_OR_EQUAL": lambda have, want: have <= want,
+    "EQUAL": lambda have, want: have == want,
+}
+#: Filterable time fields → the stored key.
+TIME_FIELDS = {"updated_time": "updated", "created_time": "created"}
+
+
+def _time_filters(call: Call, kind: str) -> list[t.Callable[[Obj], bool]]:
+    """``filtering=[{"field":"<kind>.updated_time","operator":"GREATER_THAN","value":<unix>}]``
+    and the older ``updated_since=<unix>`` (ad sets and ads, §5.1); values are Unix seconds."""
+    tests: list[t.Callable[[Obj], bool]] = []
+    since = call.get("updated_since")
+    if since is not None:
+        if not since.isdigit():
+            raise param_error("Param updated_since must be a Unix timestamp", blame="updated_since")
+        tests.append(lambda obj, want=int(since): obj["updated"] > want)
+    for rule in _rules(call):
+        field = _field_of(rule, kind)
+        if field == "effective_status":
+            continue
+        predicate = TIME_OPERATORS.get(str(rule.get("operator")))
+        if field not in TIME_FIELDS or predicate is None:
+            raise _unsupported_filter(rule)
+        try:
+            want = int(float(rule.get("value")))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise param_error(f"Filtering value for {rule.get('field')} must be a Unix timestamp", blame="filtering") from None
+        key = TIME_FIELDS[field]
+        tests.append(lambda obj, key=key, want=want, predicate=predicate: predicate(int(obj[key]), want))
+    return tests
+
+
+def _unsupported_filter(rule: Obj) -> t.Any:
+    return param_error(
+        f"Filtering field '{rule.get('field')}' with operation '{rule.get('operator')}' is not supported",
+        blame="filtering",
+    )
 
 
 def _edge(kind: str) -> t.Callable[[Call, Obj], tuple[str, list[Obj]]]:

@@ -77,8 +77,10 @@ def paginate(
     path: str | None = None,
     nested: bool = False,
     key: t.Callable[[dict[str, t.Any]], str] = lambda item: str(item["id"]),
+    index: t.Mapping[str, int] | None = None,
 ) -> dict[str, t.Any]:
-    """One page of ``items`` (ordered, each with a unique ``key``); rows are returned unrendered."""
+    """One page of ``items`` (ordered, each with a unique ``key``); rows are returned unrendered.
+    ``index`` (key → position), when the caller keeps one, spares rebuilding it per page."""
     params = call.params if params is None else params
     path = call.path if path is None else path
     if not nested:
@@ -86,7 +88,8 @@ def paginate(
         if injected is not None:
             return injected
     limit = page_limit(call, params)
-    start, stop = _window([key(item) for item in items], params, limit)
+    positions = index if index is not None else {key(item): i for i, item in enumerate(items)}
+    start, stop = _window(positions, len(items), params, limit)
     rows = items[start:stop]
     first = key(rows[0]) if rows else None
     last = key(rows[-1]) if rows else None
@@ -97,18 +100,16 @@ def paginate(
     return result
 
 
-def _window(items: list[str], params: t.Mapping[str, str], limit: int) -> tuple[int, int]:
+def _window(positions: t.Mapping[str, int], total: int, params: t.Mapping[str, str], limit: int) -> tuple[int, int]:
     if params.get("after"):
         key = decode_cursor(params["after"])
         if key == START:
-            return 0, min(limit, len(items))
-        positions = {item: i for i, item in enumerate(items)}
+            return 0, min(limit, total)
         # A cursor whose row vanished points nowhere; Meta's then ends the listing too.
-        start = positions[key] + 1 if key in positions else len(items)
-        return start, min(start + limit, len(items))
+        start = positions[key] + 1 if key in positions else total
+        return start, min(start + limit, total)
     if params.get("before"):
         key = decode_cursor(params["before"])
-        positions = {item: i for i, item in enumerate(items)}
         stop = positions.get(key, 0)
         return max(0, stop - limit), stop
-    return 0, min(limit, len(items))
+    return 0, min(limit, total)

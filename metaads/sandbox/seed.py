@@ -38,6 +38,8 @@ class SeedInfo:
     adsets: dict[str, str] = dataclasses.field(default_factory=dict)
     ads: dict[str, str] = dataclasses.field(default_factory=dict)
     lead_ids: list[str] = dataclasses.field(default_factory=list)
+    #: The Conversions API dataset (pixel) of the business.
+    dataset_id: str | None = None
 
     def as_dict(self) -> dict[str, t.Any]:
         return dataclasses.asdict(self)
@@ -66,6 +68,7 @@ def seed_world(state: SandboxState, info: SeedInfo, now: int) -> None:
     _accounts(state, info, now)
     _ads(state, info, now)
     _leads(state, info, now)
+    info.dataset_id = state.add_dataset()
 
 
 def _pages(state: SandboxState, info: SeedInfo, now: int) -> None:
@@ -359,3 +362,72 @@ def _leads(state: SandboxState, info: SeedInfo, now: int) -> None:
     made.sort(key=lambda lead: (lead["created"], int(lead["id"])))
     state.store.add_leads_bulk(made)
     info.lead_ids = [lead["id"] for lead in made]
+
+
+def bulk_ad_tree(
+    state: SandboxState,
+    account_id: str,
+    campaigns: int,
+    adsets: int,
+    ads: int,
+    *,
+    status: str,
+    form_id: str | None,
+    days: float,
+) -> dict[str, t.Any]:
+    """Campaigns × ad sets × ads of lead ads, fast (no validation), for benchmarks."""
+    store, ids = state.store, state.ids
+    account = store.get(account_id, "adaccount")
+    if account is None:
+        raise KeyError(f"no ad account {account_id}")
+    form_id = form_id or state.seed.forms.get("standard")
+    form = store.get(form_id or "", "form")
+    if form is None:
+        raise KeyError(f"no lead form {form_id}")
+    created = int(state.now() - days * DAY)
+    digits, page_id = account["account_id"], form["page_id"]
+    made: dict[str, list[str]] = {"campaigns": [], "adsets": [], "ads": []}
+    base = {"account_id": digits, "status": status, "created": created, "updated": created, "start": created}
+    for c in range(campaigns):
+        campaign = {
+            **base,
+            "id": ids.next("campaign"),
+            "name": f"Bulk campaign {c + 1}",
+            "objective": "OUTCOME_LEADS",
+            "buying_type": "AUCTION",
+            "bid_strategy": "LOWEST_COST_WITHOUT_CAP",
+            "special_ad_categories": [],
+            "is_adset_budget_sharing_enabled": False,
+        }
+        store.add("campaign", campaign, [account["id"]])
+        made["campaigns"].append(campaign["id"])
+        for s in range(adsets):
+            adset = {
+                **base,
+                "id": ids.next("adset"),
+                "campaign_id": campaign["id"],
+                "name": f"Bulk ad set {c + 1}.{s + 1}",
+                "billing_event": "IMPRESSIONS",
+                "optimization_goal": "LEAD_GENERATION",
+                "destination_type": "ON_AD",
+                "promoted_object": {"page_id": page_id},
+                "targeting": {"geo_locations": {"countries": ["ES"]}, "targeting_automation": {"advantage_audience": 0}},
+                "daily_budget": 1000,
+            }
+            store.add("adset", adset, [account["id"], campaign["id"]])
+            made["adsets"].append(adset["id"])
+            creative = state.add_creative(digits, f"Bulk creative {c + 1}.{s + 1}", page_id, form["id"], created=created)
+            for a in range(ads):
+                ad = {
+                    **base,
+                    "id": ids.next("ad"),
+                    "campaign_id": campaign["id"],
+                    "adset_id": adset["id"],
+                    "name": f"Bulk ad {c + 1}.{s + 1}.{a + 1}",
+                    "creative_id": creative["id"],
+                    "form_id": form["id"],
+                    "delivery_end": None,
+                }
+                store.add("ad", ad, [account["id"], campaign["id"], adset["id"]])
+                made["ads"].append(ad["id"])
+    return {kind: len(found) for kind, found in made.items()} | {"ids": made}

@@ -9,6 +9,7 @@ import time
 import typing as t
 
 from metaads.sandbox import seed as seeding
+from metaads.sandbox.config import DEFAULTS
 from metaads.sandbox.faults import FaultBook
 from metaads.sandbox.ids import IdFactory, make_token, parse_time
 from metaads.sandbox.leadgen import answers, normalize_field_data, public_lead
@@ -53,13 +54,30 @@ class SandboxState:
             self.page_apps: dict[str, dict[str, list[str]]] = {}
             self.oauth_codes: dict[str, dict[str, t.Any]] = {}
             self.blocked_lead_pages: set[str] = set()
-            self.report_polls: dict[str, int] = {}
             self.test_leads: dict[str, str] = {}  # form id → its one test lead (§2.4)
+            #: (ad id, "YYYY-MM-DD") → numbers that replace the generated ones (restatement, §6.3)
+            self.restated: dict[tuple[str, str], dict[str, int]] = {}
+            #: dataset id → every event received by POST /{dataset_id}/events, in order
+            self.dataset_events: dict[str, list[dict[str, t.Any]]] = {}
             self.calls.clear()
             now = int(self.config["SEED_NOW"] or time.time())
             self.seed = seeding.seed_identity(self, now)
             if self.config["SEED"]:
                 seeding.seed_world(self, self.seed, now)
+
+    def configure(self, **changes: t.Any) -> dict[str, t.Any]:
+        """Change config keys on the running sandbox (LATENCY_MS, USAGE_BUDGETS,
+        ASYNC_REPORT_STEPS, SYNC_INSIGHTS_MAX_AD_DAYS, ALLOW_DELETED_FILTER...)."""
+        unknown = set(changes) - set(DEFAULTS)
+        if unknown:
+            raise ValueError(f"unknown config keys {sorted(unknown)}")
+        with self.lock:
+            for key, value in changes.items():
+                if key == "USAGE_BUDGETS":
+                    value = {**self.config["USAGE_BUDGETS"], **value}
+                    self.usage.budgets = dict(value)
+                self.config[key] = value
+            return {key: self.config[key] for key in changes}
 
     def now(self) -> float:
         return time.time() + self.clock_offset
@@ -258,6 +276,59 @@ class SandboxState:
             "created": created,
         }
         return self.store.add("creative", creative, ["act_" + account_digits])
+
+    def change_object(self, object_id: str, **changes: t.Any) -> dict[str, t.Any]:
+        """Change a campaign, ad set or ad "at Meta", as an Ads Manager user would: no
+        validation; ``updated_time`` moves unless ``updated`` is given. ``status="DELETED"``
+        deletes it (it stays readable by id but leaves the edges)."""
+        with self.lock:
+            obj = self.store.get(object_id)
+            if obj is None or self.store.kind(object_id) not in ("campaign", "adset", "ad"):
+                raise KeyError(f"no campaign, ad set or ad {object_id}")
+            changes.setdefault("updated", int(self.now()))
+            obj.update(changes)
+            return dict(obj)
+
+    def bulk_ads(
+        self,
+        account_id: str,
+        campaigns: int,
+        adsets: int = 1,
+        ads: int = 1,
+        *,
+        status: str = "ACTIVE",
+        form_id: str | None = None,
+        days: float = 90,
+    ) -> dict[str, t.Any]:
+        """Lay out ``campaigns`` × ``adsets`` × ``ads`` lead-ad objects under ``account_id``
+        ("act_<digits>") in one go, created ``days`` ago; returns counts and the new ids."""
+        with self.lock:
+            return seeding.bulk_ad_tree(self, account_id, campaigns, adsets, ads, status=status, form_id=form_id, days=days)
+
+    def restate(self, ad_id: str, day: str, **numbers: int) -> None:
+        """Meta revises a past day (§6.3): ``impressions``, ``clicks``, ``reach``, ``spend``
+        (minor units) and/or ``leads`` of ``ad_id`` on ``day`` ("YYYY-MM-DD", account time)."""
+        unknown = set(numbers) - {"impressions", "clicks", "reach", "spend", "leads"}
+        if unknown:
+            raise ValueError(f"unknown insights numbers {sorted(unknown)}")
+        with self.lock:
+            if self.store.get(ad_id, "ad") is None:
+                raise KeyError(f"no ad {ad_id}")
+            dt.date.fromisoformat(day)
+            self.restated.setdefault((ad_id, day), {}).update({k: int(v) for k, v in numbers.items()})
+
+    def add_dataset(self, name: str = "Sandbox CRM dataset") -> str:
+        """A Conversions API dataset (pixel) of the seeded business; returns its id."""
+        with self.lock:
+            dataset = {"id": self.ids.next("dataset"), "name": name, "business_id": self.seed.business_id}
+            self.store.add("dataset", dataset, [self.seed.business_id])
+            self.dataset_events[dataset["id"]] = []
+            return str(dataset["id"])
+
+    def received_events(self, dataset_id: str) -> list[dict[str, t.Any]]:
+        """What POST /{dataset_id}/events accepted: ``{"event", "test_event_code", "received_at"}``."""
+        with self.lock:
+            return list(self.dataset_events.get(dataset_id, []))
 
     # -- webhooks ----------------------------------------------------------------------
     def deliver_webhook(

@@ -14,6 +14,8 @@ if t.TYPE_CHECKING:
 HOUR = 3600.0
 #: BUC types whose entries carry ``ads_api_access_tier`` (§10).
 TIERED = {"ads_management", "ads_insights"}
+#: BUC type → the error code Meta answers once its budget is spent (§9.2).
+BLOCK_CODES = {"ads_management": 80004, "ads_insights": 80000, "leadgen": 80005}
 
 
 def _json(value: t.Any) -> str:
@@ -41,6 +43,22 @@ class UsageMeter:
                 events.popleft()
             used = len(events)
         return min(100, math.ceil(100 * used / max(1, self.budgets.get(budget_name, 1))))
+
+    def blocked(self, call: Call, now: float) -> tuple[int, int] | None:
+        """(error code, minutes to regain access) when the call's BUC budget for the rolling
+        hour is spent; refused calls are not counted, so the block ends when the window slides."""
+        if not (call.usage_object and call.usage_type in BLOCK_CODES):
+            return None
+        budget = max(1, self.budgets.get(str(call.usage_type), 1))
+        key = f"buc:{call.usage_object}:{call.usage_type}"
+        with self._lock:
+            events = self._events[key]
+            while events and events[0] < now - HOUR:
+                events.popleft()
+            if len(events) < budget:
+                return None
+            frees_at = events[len(events) - budget] + HOUR
+        return BLOCK_CODES[str(call.usage_type)], max(1, math.ceil((frees_at - now) / 60))
 
     def _keys(self, call: Call) -> list[str]:
         keys = ["app"]

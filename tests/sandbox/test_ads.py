@@ -86,7 +86,7 @@ def test_full_lead_ad_chain(sandbox: Graph, state: SandboxState) -> None:
         "billing_event": "IMPRESSIONS",
         "optimization_goal": "LEAD_GENERATION",
         "destination_type": "ON_AD",
-        "targeting": json.dumps({"geo_locations": {"countries": ["ES"]}}),
+        "targeting": json.dumps({"geo_locations": {"countries": ["ES"]}, "targeting_automation": {"advantage_audience": 0}}),
         "status": "PAUSED",
     }
     both = error_of(

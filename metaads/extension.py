@@ -14,8 +14,8 @@ from metaads.capture.webhook import handle_leadgen, handle_malformed
 from metaads.cli import cli
 from metaads.connected import on_connected
 from metaads.connections import connection_counts, graph_service
-from metaads.leads import registration
 from metaads.conversions.delivery import on_leads_changed
+from metaads.leads import registration
 from metaads.signals import lead_received, lead_status_changed
 from metaads.views import bp, register_menu
 from plugins.core.registry import platform_state

@@ -63,6 +63,8 @@ SEND_BACKOFF = Backoff(base=10.0, cap=1800.0, floor=0.5)
 #: Meta's subcode for an event older than 7 days.
 TOO_OLD_SUBCODE = 2804003
 EVENT_INDEX = re.compile(r"data\[(\d+)\]")
+#: Token types that do not expire (socials' ``SocialPlatform.token_type``): preferred.
+LASTING_TOKENS = ("system_user",)
 
 #: The window of the last send job each app queued (one job per window, whatever the changes).
 _queued_window: dict[int, int] = {}
@@ -80,7 +82,9 @@ def dataset_access() -> DatasetAccess | None:
     connections = [c for c in active_connections() if c.access_token]
     if not connections:
         return None
-    connections.sort(key=lambda c: (c.token_type == "system_user", c.updated_at or dt.datetime.min), reverse=True)
+    connections.sort(
+        key=lambda c: (c.token_type in LASTING_TOKENS, c.updated_at.timestamp() if c.updated_at else 0), reverse=True
+    )
     return DatasetAccess(t.cast(str, connections[0].access_token), connections[0].id)
 
 
@@ -349,7 +353,10 @@ def send_test_event(settings: ConversionSettings) -> TestEventResult:
     stage = LeadStatus.NEW.value
     name = (settings.stage_names or {}).get(stage) or DEFAULT_STAGE_NAMES[stage]
     event = ConversionEvent(
-        lead_id=lead.id, stage=stage, event_name=name, event_id=f"test-{event_id(lead.meta_lead_id, stage)}-{int(time.time())}",
+        lead_id=lead.id,
+        stage=stage,
+        event_name=name,
+        event_id=f"test-{event_id(lead.meta_lead_id, stage)}-{int(time.time())}",
         reached_at=max(lead.created_time, utcnow() - dt.timedelta(minutes=1)),
     )
     try:

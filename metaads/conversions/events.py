@@ -109,7 +109,11 @@ def replay_recent(settings: ConversionSettings, now: dt.datetime | None = None) 
     since = now - MAX_AGE
     rows: list[tuple[int, str, str, dt.datetime]] = []
     new_leads = db.session.execute(sa.select(Lead).where(Lead.created_time >= since, Lead.erased_at.is_(None)).order_by(Lead.id))
-    rows += [(lead.id, lead.meta_lead_id, LeadStatus.NEW.value, lead.created_time) for lead in new_leads.scalars() if sends_for(lead, settings)]
+    rows += [
+        (lead.id, lead.meta_lead_id, LeadStatus.NEW.value, lead.created_time)
+        for lead in new_leads.scalars()
+        if sends_for(lead, settings)
+    ]
     changes = db.session.execute(
         sa.select(Lead, LeadActivity.from_value, LeadActivity.to_value, LeadActivity.created_at)
         .join(LeadActivity, LeadActivity.lead_id == Lead.id)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from metaads.answers import labelled_answers
+from metaads.conversions.admin import lead_conversions
 from metaads.leads import downloads
 from metaads.leads.export import CsvExport, filename, record_export
 from metaads.leads.filters import LeadFilters, ListPosition, read_filters, read_list_args
@@ -32,7 +33,7 @@ from metaads.leads.timeline import describe
 from metaads.leads.workflow import KEEP, LeadUpdate, allowed_transitions, apply_update, bulk_update, change_status, commit
 from metaads.models import Ad, AdCampaign, Lead, LeadForm
 from metaads.models.enums import LeadStatus
-from metaads.schemas import LeadFormSchema, LeadSchema
+from metaads.schemas import ConversionEventSchema, LeadFormSchema, LeadSchema
 from metaads.views import bp
 from metaads.views.test_leads import test_lead_status
 from plugins.accounts.models import User
@@ -178,7 +179,9 @@ def list_context(
 def lead_detail(lead_id: int) -> t.Any:
     lead = load_lead(lead_id)
     context = {} if wants_json() else detail_context(lead)
-    return respond("metaads/leads/detail.html", {"lead": LeadDetailSchema().dump(lead)}, lead_obj=lead, **context)
+    sent = lead_conversions(lead.id)  # the stages sent to Meta's Conversions API, and when
+    payload = {"lead": LeadDetailSchema().dump(lead), "conversion_events": ConversionEventSchema(many=True).dump(sent)}
+    return respond("metaads/leads/detail.html", payload, lead_obj=lead, conversion_rows=sent, **context)
 
 
 def detail_context(lead: Lead) -> dict[str, t.Any]:

@@ -30,7 +30,16 @@ from metaads.leads.schemas import (
     LeadUpdateSchema,
 )
 from metaads.leads.timeline import describe
-from metaads.leads.workflow import KEEP, LeadUpdate, allowed_transitions, apply_update, bulk_update, change_status, commit
+from metaads.leads.workflow import (
+    KEEP,
+    LeadUpdate,
+    allowed_transitions,
+    apply_update,
+    bulk_update,
+    change_status,
+    commit,
+    is_reopen,
+)
 from metaads.models import Ad, AdCampaign, Lead, LeadForm
 from metaads.models.enums import LeadStatus
 from metaads.schemas import ConversionEventSchema, LeadFormSchema, LeadSchema
@@ -96,9 +105,11 @@ def active_users() -> list[User]:
 
 @bp.get("/leads")
 def leads_index() -> t.Any:
-    """Filters: status (one, or several comma separated), form_id (our LeadForm id), campaign_id
-    and ad_id (Meta's ids), assigned_to (a user id, or ``none``), q, created_after,
-    created_before, order (``-created_time`` newest first, the default, or ``created_time``).
+    """Filters, each named after the lead's field it matches: status (one, or several comma
+    separated), lead_form_id (our LeadForm id), form_id, campaign_id and ad_id (Meta's ids),
+    assigned_to (a user id, or ``none``), q, created_after, created_before, include_test (test
+    leads: ``false``, the default, ``true`` or ``only``), order (``-created_time`` newest first,
+    the default, or ``created_time``).
     Paging: limit with offset, or with a cursor (``after`` = next_cursor, ``before`` =
     previous_cursor) whose cost does not grow with depth."""
     filters, position = read_list_args(query_args())
@@ -187,10 +198,11 @@ def lead_detail(lead_id: int) -> t.Any:
 def detail_context(lead: Lead) -> dict[str, t.Any]:
     names = user_names()
     actors = {activity.id: names.get(str(activity.actor_user_id)) for activity in lead.activities}
-    steps = [(status, STEP_LABELS.get(status, status.value)) for status in allowed_transitions(lead)]
-    # A closed lead's first step reopens it, to where it was before.
-    if lead.status in (LeadStatus.DISQUALIFIED, LeadStatus.ARCHIVED) and steps:
-        steps[0] = (steps[0][0], f"Reopen as {steps[0][0].value}")
+    # A closed or converted lead's first step reopens it, to where it was before.
+    steps = [
+        (status, f"Reopen as {status.value}" if is_reopen(lead.status, status) else STEP_LABELS.get(status, status.value))
+        for status in allowed_transitions(lead)
+    ]
     return {
         "answers": labelled_answers(lead),
         "steps": steps,
@@ -231,7 +243,7 @@ def update_message(update: LeadUpdate, lead: Lead) -> str:
 @bp.post("/leads/<int:lead_id>/convert")
 @back_on_error(lambda lead_id: url_for("metaads.lead_detail", lead_id=lead_id))
 def lead_convert(lead_id: int) -> t.Any:
-    """Qualified → converted: sets converted_at and links (or creates) the lead's Person."""
+    """Any open status → converted: sets converted_at and links (or creates) the lead's Person."""
     lead = load_lead(lead_id, lock=True)
     who = actor()
     change = change_status(lead, LeadStatus.CONVERTED, who.id if who else None)

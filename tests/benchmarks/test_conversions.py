@@ -93,12 +93,10 @@ def test_ten_thousand_status_changes(postgres_database: str) -> None:
             changing = time.monotonic() - started
             after_last = wait_until_sent(120)
             calls = events_calls(state)
-            sent = db.session.scalar(
-                sa.select(sa.func.count()).where(ConversionEvent.stage == "contacted", ConversionEvent.status == "sent")
-            )
+            contacted = (ConversionEvent.stage == "contacted", ConversionEvent.status == "sent")
+            sent = db.session.scalar(sa.select(sa.func.count()).where(*contacted))
             received = len([e for e in state.received_events(dataset) if e["event"]["event_name"] == "Contacted"])
 
-            print(f"\nchanges {changing:.1f} s, delivered {after_last:.1f} s after the last, {calls} calls, {sent} sent")
             # Baselines, same sandbox, same latency.
             access = dataset_access()
             assert access is not None
@@ -124,7 +122,8 @@ def test_ten_thousand_status_changes(postgres_database: str) -> None:
             f"\nConversions API, {CHANGES:,} status changes (sandbox {LATENCY_MS} ms per call):"
             f"\n  changes made in {changing:.1f} s; every event delivered {after_last:.1f} s after the last change;"
             f" {calls} Graph calls; {sent:,} sent, Meta received {received:,}"
-            f"\n  baseline, one POST per event: {per_event * 1000:.0f} ms each → {per_event * CHANGES:.0f} s and {CHANGES:,} calls"
+            f"\n  baseline, one POST per event: {per_event * 1000:.0f} ms each"
+            f" → {per_event * CHANGES:.0f} s and {CHANGES:,} calls"
             f"\n  baseline, raw time of 10 POSTs of 1,000 events: {raw_batches:.1f} s"
         )
         assert sent == CHANGES and received == CHANGES

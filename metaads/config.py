@@ -81,4 +81,10 @@ DEFAULTS: dict[str, t.Any] = {
     "METAADS_EXPORT_DIR": None,
     #: How long a signed export link (and its file) lives, in seconds.
     "METAADS_EXPORT_LINK_MAX_AGE": 24 * 3600,
+    # -- Conversions API for CRM (the dataset, stage names and switch are settings in the database) --
+    #: Seconds without a new event before a part-filled batch goes out (full batches go at once):
+    #: a burst of status changes becomes a few calls of 1,000 events, not one call per change.
+    "METAADS_CONVERSIONS_LINGER": 5.0,
+    #: The longest an event waits for its batch to fill while changes keep coming, in seconds.
+    "METAADS_CONVERSIONS_MAX_WAIT": 30.0,
 }

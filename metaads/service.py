@@ -25,6 +25,7 @@ from metaads.graph.types import (
     AdData,
     AdSetData,
     CampaignData,
+    EventsReceived,
     InsightsRow,
     LeadData,
     LeadFormData,
@@ -327,6 +328,20 @@ class MetaAdsService:
             yield schemas.INSIGHTS_ROW.load(row)
 
     # -- helpers -----------------------------------------------------------------------------
+
+    # -- Conversions API ---------------------------------------------------------------------
+
+    def send_events(
+        self, dataset_id: str, events: Sequence[Mapping[str, t.Any]], token: str, *, test_event_code: str | None = None
+    ) -> EventsReceived:
+        """``POST /{dataset_id}/events``: up to 1,000 events in one call (``data`` travels as a
+        JSON array; Python ints stay exact, so a lead id above 2**53 arrives intact)."""
+        body = self.client.post(f"{dataset_id}/events", token, {"data": list(events), "test_event_code": test_event_code})
+        received = body.get("events_received")
+        if not isinstance(received, int):
+            raise GraphResponseError(f"POST {dataset_id}/events answered without events_received", path=f"{dataset_id}/events")
+        messages = body.get("messages")
+        return EventsReceived(received, body.get("fbtrace_id"), messages if isinstance(messages, list) else [])
 
     def _get(self, path: str, token: str, loader: schemas.Loader[_T]) -> _T:
         """One object, asked for with the fields its loader reads."""

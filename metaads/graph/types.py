@@ -273,3 +273,12 @@ class OAuthToken:
     token_type: str | None = None
     expires_in: int | None = None
     extra: Mapping[str, t.Any] = _extra()
+
+
+@dataclasses.dataclass(frozen=True)
+class EventsReceived:
+    """Meta's answer to ``POST /{dataset_id}/events`` (Conversions API)."""
+
+    events_received: int
+    fbtrace_id: str | None
+    messages: list[t.Any]

@@ -2,6 +2,7 @@
 
 from metaads.models.activity import LeadActivity
 from metaads.models.ads import Ad, AdAccount, AdCampaign, AdSet
+from metaads.models.conversions import ConversionBatch, ConversionEvent, ConversionSettings
 from metaads.models.inbox import WebhookInbox
 from metaads.models.leads import Lead, LeadForm
 from metaads.models.outbound import OutboundDelivery
@@ -12,6 +13,9 @@ __all__ = [
     "AdAccount",
     "AdCampaign",
     "AdSet",
+    "ConversionBatch",
+    "ConversionEvent",
+    "ConversionSettings",
     "Lead",
     "LeadActivity",
     "LeadForm",

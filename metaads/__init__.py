@@ -5,11 +5,14 @@ from a higher one, never in a cycle; and from ``plugins`` (the host platform, wh
 metaads). So there is no import cycle to hide inside a function. ``tests/metaads/test_layering.py``
 checks it; a new top-level package or module goes in one of these layers.
 
-1. graph, models, config, signals, schemas, formatting: Meta's Graph API, our tables, settings
+1. graph, models, config, queues, signals, schemas, formatting: Meta's Graph API, our tables,
+   settings, our job queues
 2. service: what metaads asks of Graph (one method per Meta call)
 3. connections, answers, persons: the app's Graph service and each connection's tokens; a lead's
    answers; a lead's Person
-4. sync: sync runs and the one loop every sync from Meta runs; lead forms, ad accounts
+4. sync, conversions: sync runs and the one loop every sync from Meta runs; lead forms, ad
+   accounts, their campaigns, ad sets and ads; the Conversions API for CRM (lead stages sent
+   back to Meta)
 5. capture, insights: webhook inbox, processing, reconciler, sweeper, follow-ups, outbound webhooks;
    daily insights stored, synced and summed
 6. leads: lead management (filters, paging, workflow, CSV exports, retention)

@@ -88,6 +88,7 @@ class LeadSchema(_Base):
     form_id = fields.String(allow_none=True)
     page_id = fields.String(allow_none=True)
     is_organic = fields.Boolean(allow_none=True)
+    is_test = fields.Boolean()
     platform = fields.String(attribute="meta_platform", allow_none=True)
     created_time = fields.AwareDateTime()
     status = fields.String()
@@ -170,3 +171,34 @@ class JobFailureSchema(Schema):
     error_type = fields.String()
     error = fields.String()
     failed_at = fields.AwareDateTime()
+
+
+# -- the Conversions API for CRM ---------------------------------------------------------------
+
+
+class ConversionEventSchema(Schema):
+    """One stage of a lead sent (or to send) to Meta."""
+
+    id = fields.Integer()
+    lead_id = fields.Integer()
+    stage = fields.String()
+    event_name = fields.String()
+    event_id = fields.String()
+    reached_at = fields.AwareDateTime()
+    status = fields.String()
+    sent_at = fields.AwareDateTime(allow_none=True)
+    error = fields.String(allow_none=True)
+
+
+class ConversionBatchSchema(Schema):
+    """One call to ``POST /{dataset_id}/events`` and Meta's answer."""
+
+    id = fields.Integer()
+    created_at = fields.AwareDateTime()
+    dataset_id = fields.String()
+    events = fields.Integer()
+    events_received = fields.Integer(allow_none=True)
+    fbtrace_id = fields.String(allow_none=True)
+    test_event_code = fields.String(allow_none=True)
+    status = fields.String()
+    error = fields.String(allow_none=True)

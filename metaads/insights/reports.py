@@ -219,11 +219,3 @@ class ReportReader:
                 raise
         known = sa.select(AdCampaign.meta_campaign_id).where(AdCampaign.ad_account_id == self.index.account_id)
         return sorted(db.session.execute(known).scalars())
-
-
-def reports_of(sync_run_id: int) -> list[InsightsReport]:
-    return list(
-        db.session.execute(
-            sa.select(InsightsReport).where(InsightsReport.sync_run_id == sync_run_id).order_by(InsightsReport.id)
-        ).scalars()
-    )

@@ -2,6 +2,7 @@
 
 from metaads.models.activity import LeadActivity
 from metaads.models.ads import Ad, AdAccount, AdCampaign, AdSet
+from metaads.models.conversions import ConversionBatch, ConversionEvent, ConversionSettings
 from metaads.models.inbox import WebhookInbox
 from metaads.models.insights import AdInsight, InsightsReport, ReportStatus
 from metaads.models.leads import Lead, LeadForm
@@ -14,6 +15,9 @@ __all__ = [
     "AdCampaign",
     "AdInsight",
     "AdSet",
+    "ConversionBatch",
+    "ConversionEvent",
+    "ConversionSettings",
     "InsightsReport",
     "Lead",
     "LeadActivity",

@@ -6,7 +6,7 @@ the day). metaads_insights_reports keeps each async report run a sync posted, so
 polls it rather than posting it again.
 
 Revision ID: b16caccb4c63
-Revises: 3c1d0e7a9b21
+Revises: 4704c75cc45f
 Create Date: 2026-12-06 11:03:32.234683
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b16caccb4c63'
-down_revision = '3c1d0e7a9b21'
+down_revision = '4704c75cc45f'
 branch_labels = None
 depends_on = None
 

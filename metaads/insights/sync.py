@@ -30,6 +30,7 @@ from metaads.insights.store import AdIndex, store_page
 from metaads.models import AdAccount, SyncRun
 from metaads.models.enums import SyncRunStatus
 from metaads.service import act
+from metaads.sync.ads import sync_ads
 from metaads.sync.runs import SYNC_TIMEOUT, Unit, bump, run_for, save_progress, sync_from_meta
 from plugins.core import jobs
 from plugins.core.extensions import db
@@ -65,6 +66,16 @@ def sync_insights(
     ]
     sync_from_meta(run, units, lambda unit: read_account(run, unit), job=job or resume_sync)
     return run.id
+
+
+def sync_ads_then_insights(ads_run_id: int) -> int | None:
+    """``POST campaigns/sync``'s job: the ads sync, then (once it has ended, not while a rate
+    limit pauses it) the insights of the default window; returns the insights run's id."""
+    sync_ads(ads_run_id)
+    ads_run = db.session.get(SyncRun, ads_run_id)
+    if ads_run is None or ads_run.status == SyncRunStatus.RUNNING:
+        return None
+    return sync_insights(trigger=ads_run.trigger)
 
 
 def resume_sync(run_id: int) -> int:

@@ -16,7 +16,7 @@ from metaads.graph.usage import InMemoryUsageStore
 from metaads.insights import dates
 from metaads.insights import reports as reports_module
 from metaads.insights.sync import sync_insights
-from metaads.models import AdInsight, InsightsReport, ReportStatus
+from metaads.models import AdInsight, InsightsReport, ReportStatus, SyncRun
 from metaads.models.enums import SyncRunStatus
 from metaads.sandbox import SandboxState
 from plugins.core import jobs
@@ -243,3 +243,16 @@ def test_a_backfill_is_clamped_to_metas_37_months_in_the_accounts_days(app: Flas
     today = dates.account_today(eur)
     assert kept["since"] == dates.earliest(today).isoformat() and kept["until"] == today.isoformat()
     assert dates.earliest(today) > dates.months_back(today, 37)
+
+
+def test_campaigns_sync_reads_the_ads_then_their_insights(
+    client: t.Any, api_headers: dict[str, str], graph: SandboxState, connected: int
+) -> None:
+    answer = client.post("/admin/meta-ads/campaigns/sync", headers=api_headers)
+    assert answer.status_code == 202 and answer.get_json()["sync_run"]["kind"] == "ads"
+    runs = db.session.query(SyncRun).filter_by(kind="insights").all()
+    assert [(r.status, r.trigger) for r in runs] == [(SyncRunStatus.SUCCEEDED, "api")]
+    eur = account("EUR")
+    since, until = (dt.date.fromisoformat(runs[0].progress["ranges"][str(eur.id)][k]) for k in ("since", "until"))
+    assert (until - since).days == 28
+    assert_matches_meta(graph, "EUR", since, until)

@@ -89,11 +89,9 @@ def json_null(value: t.Any, column: sa.Column[t.Any]) -> t.Any:
 
 def json_value(value: t.Any) -> str:
     """What ``json.dumps`` cannot write itself: times, which must be aware (as ``UTCDateTime``
-    requires; PostgreSQL reads the offset), and dates."""
+    requires); PostgreSQL reads the offset."""
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
             raise ValueError("naive datetime given for a UTC column; pass an aware datetime")
-        return value.isoformat()
-    if isinstance(value, dt.date):
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not a column value")

@@ -15,6 +15,7 @@ from metaads.insights.sync import resume_abandoned_runs, sync_insights
 from metaads.queues import HIGH, LOW
 from metaads.sync.ads import sync_ads
 from metaads.sync.forms import sync_lead_forms
+from metaads.sync.runs import SYNC_TIMEOUT
 from metaads.sync.subscriptions import check_subscriptions
 from plugins.core.registry import PeriodicJob, platform_state
 
@@ -86,12 +87,14 @@ def register(app: Flask) -> None:
             sync_recent_insights_on_schedule,
             dt.timedelta(seconds=config["METAADS_INSIGHTS_RECENT_INTERVAL"]),
             queue=LOW,
+            timeout=SYNC_TIMEOUT,  # a first connect's backfill reads 90 days
         ),
         PeriodicJob(
             "metaads-sync-insights-restated",
             sync_restated_insights_on_schedule,
             dt.timedelta(seconds=config["METAADS_INSIGHTS_RESTATE_INTERVAL"]),
             queue=LOW,
+            timeout=SYNC_TIMEOUT,
         ),
     ):
         state.add_periodic_job(job)

@@ -32,6 +32,8 @@ from plugins.core.extensions import db
 COMPLETED = "Job Completed"
 FAILED_STATES = ("Job Failed", "Job Skipped")
 POLL_FIELDS = ("async_status", "async_percent_completion", "error_code", "error_subcode", "error_message")
+#: Seconds before the second poll of a job; each later pause doubles, up to the configured one.
+FIRST_POLL_PAUSE = 0.25
 #: How many times one report is posted before it is split.
 ATTEMPTS = 2
 
@@ -144,7 +146,10 @@ class ReportReader:
         db.session.commit()  # the job exists at Meta now: never lose its id
 
     def _wait(self, report: InsightsReport) -> Outcome:
+        """Poll until the job ends. The first polls come quickly (small jobs finish in a second
+        or two and the worker has other work waiting), then every ``poll_seconds``."""
         deadline = time.monotonic() + self.settings.job_timeout
+        pause = FIRST_POLL_PAUSE
         while True:
             body = self.client.get(str(report.report_run_id), self.token, fields=POLL_FIELDS)
             report.async_status = str(body.get("async_status") or "")
@@ -162,7 +167,8 @@ class ReportReader:
             if time.monotonic() >= deadline:
                 report.error = f"stalled at {report.async_status or 'no status'} {report.percent} %"
                 return Outcome.FAILED
-            self.sleep(self.settings.poll_seconds)
+            self.sleep(min(pause, self.settings.poll_seconds))
+            pause *= 2
 
     def _read_rows(self, report: InsightsReport) -> None:
         """Store the job's rows a few pages at a time (bigger statements are cheaper per row),

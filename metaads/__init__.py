@@ -13,7 +13,8 @@ checks it; a new top-level package or module goes in one of these layers.
 4. sync, conversions: sync runs and the one loop every sync from Meta runs; lead forms, ad
    accounts, their campaigns, ad sets and ads; the Conversions API for CRM (lead stages sent
    back to Meta)
-5. capture: webhook inbox, processing, reconciler, sweeper, follow-ups, outbound webhooks
+5. capture, insights: webhook inbox, processing, reconciler, sweeper, follow-ups, outbound webhooks;
+   daily insights stored, synced and summed
 6. leads: lead management (filters, paging, workflow, CSV exports, retention)
 7. views, cli, periodic, connected, demo, extension, sandbox: routes, commands, schedules and
    hooks that wire the layers below into the app (the sandbox is a stand-alone fake Meta)

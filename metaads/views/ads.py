@@ -10,6 +10,7 @@ from flask import abort
 from metaads.models import AdAccount, AdCampaign
 from metaads.schemas import AdAccountSchema, AdCampaignSchema
 from metaads.views import bp
+from metaads.views.insights import performance_fields
 from plugins.core.extensions import db
 from plugins.core.pages import offset_list, respond
 
@@ -31,10 +32,12 @@ def account_detail(account_id: int) -> t.Any:
 def campaigns_index() -> t.Any:
     query = sa.select(AdCampaign).options(sa.orm.joinedload(AdCampaign.ad_account))
     payload, campaigns = offset_list("campaigns", query, (AdCampaign.name, AdCampaign.id), AdCampaignSchema(many=True).dump)
+    payload["campaigns"] = performance_fields("campaign", payload["campaigns"])
     return respond("metaads/campaigns/index.html", payload, campaign_rows=campaigns)
 
 
 @bp.get("/campaigns/<int:campaign_id>")
 def campaign_detail(campaign_id: int) -> t.Any:
     campaign = db.session.get(AdCampaign, campaign_id) or abort(404, description="No such campaign.")
-    return respond("metaads/campaigns/detail.html", {"campaign": AdCampaignSchema().dump(campaign)}, campaign_obj=campaign)
+    dumped = performance_fields("campaign", [AdCampaignSchema().dump(campaign)])[0]
+    return respond("metaads/campaigns/detail.html", {"campaign": dumped}, campaign_obj=campaign)

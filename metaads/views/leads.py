@@ -171,7 +171,6 @@ def leads_index() -> t.Any:
     return respond("metaads/leads/index.html", payload, 400 if filter_error else 200, filter_error=filter_error, **context)
 
 
-
 def list_context(
     filters: LeadFilters, position: ListPosition, page: Page, counts: Counts, limit: int, offset: int
 ) -> dict[str, t.Any]:

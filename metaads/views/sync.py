@@ -8,10 +8,10 @@ from flask import url_for
 from flask_login import current_user
 
 from metaads.capture.reconcile import start_reconcile
+from metaads.insights.sync import sync_ads_then_insights
 from metaads.models import SyncRun
 from metaads.schemas import SyncRunSchema
 from metaads.sync.accounts import sync_ad_accounts
-from metaads.sync.ads import sync_ads
 from metaads.sync.forms import sync_lead_forms
 from metaads.sync.runs import SYNC_TIMEOUT, start_run
 from metaads.views import bp
@@ -52,7 +52,8 @@ def accounts_sync() -> t.Any:
 
 @bp.post("/campaigns/sync")
 def campaigns_sync() -> t.Any:
-    """Every connected account's campaigns, ad sets and ads (every status), as the schedule does."""
+    """Every connected account's campaigns, ad sets and ads (every status), as the schedule does,
+    then their insights."""
     run = start_run("ads", trigger="api", requested_by=current_user.id)
-    jobs.enqueue(sync_ads, run.id, queue="metaads-default", timeout=SYNC_TIMEOUT)
+    jobs.enqueue(sync_ads_then_insights, run.id, queue="metaads-default", timeout=SYNC_TIMEOUT)
     return accepted(run.id, "Reading campaigns, ad sets and ads from Facebook.", "metaads.campaigns_index")

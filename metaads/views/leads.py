@@ -263,7 +263,7 @@ def lead_erase(lead_id: int) -> t.Any:
 
 
 @bp.post("/leads/bulk")
-@documented(answers=answers.BulkAnswerSchema, body=BulkUpdateSchema, errors={409: "`conflict`: details name each refusal."})
+@documented(answers=answers.BulkAnswerSchema, body=BulkUpdateSchema, errors={404: "unknown ids", 409: "`conflict`: each refusal"})
 @back_on_error(lambda: leads_list_url())
 def leads_bulk() -> t.Any:
     """``ids`` (up to 500) and ``status`` and/or ``assigned_to``. All or nothing: 404 for unknown
@@ -321,7 +321,7 @@ def lead_export(export_id: str) -> t.Any:
 
 
 @bp.get("/leads/exports/<export_id>/file")
-@documented(answers="text/csv", errors={409: "`conflict`: the export is not ready (or failed)."})
+@documented(answers="text/csv", errors={409: "`export_pending` or `export_failed`", 410: "`export_deleted`"})
 def lead_export_file(export_id: str) -> Response:
     """The same file for a logged-in admin, without the signed link."""
     return downloads.send_export(downloads.ready(downloads.load(export_id)))

@@ -20,11 +20,11 @@ from metaads.schemas import (
 from plugins.core.pages import PagingSchema
 
 
-class LeadListQuery(LeadListSchema, PagingSchema):
+class LeadListQuery(LeadListSchema, PagingSchema):  # type: ignore[misc]  # both Metas: unknown = EXCLUDE
     """The leads list's query string: its filters, a cursor or an offset, and a limit."""
 
 
-class ExportRequestSchema(LeadFilterSchema, ExportOptionsSchema):
+class ExportRequestSchema(LeadFilterSchema, ExportOptionsSchema):  # type: ignore[misc]  # both Metas: unknown = EXCLUDE
     """An export: the list's filters (in the body or the query string) and how to deliver the file."""
 
 

@@ -85,7 +85,7 @@ def one_of(key: str, schema: type[Schema]) -> type[Schema]:
 
 def page_of(key: str, schema: type[Schema]) -> type[Schema]:
     """``{key: [...], "count", "limit", "offset"}``: one page of a list with offset paging."""
-    shape = {
+    shape: dict[str, fields.Field] = {
         key: fields.List(fields.Nested(schema)),
         "count": fields.Integer(metadata={"description": "How many match, on every page."}),
         "limit": fields.Integer(),

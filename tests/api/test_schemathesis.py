@@ -107,7 +107,10 @@ def operations() -> list[tuple[str, str]]:
     return [(method.upper(), path) for path, item in paths.items() for method in item if method != "parameters"]
 
 
-@pytest.mark.parametrize(("method", "path"), operations(), ids=" ".join)
+OPERATIONS = operations()
+
+
+@pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{method} {path}" for method, path in OPERATIONS])
 def test_every_operation(api_schema: t.Any, api_token: str, method: str, path: str) -> None:
     strategy = api_schema[path][method].as_strategy()
 

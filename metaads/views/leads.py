@@ -245,7 +245,7 @@ def lead_convert(lead_id: int) -> t.Any:
 
 @bp.route("/leads/<int:lead_id>/erase", methods=["GET", "POST"])
 @documented(method="GET", answers=one_of("lead", LeadSchema))
-@documented(method="POST", answers=one_of("lead", LeadDetailSchema))
+@documented(method="POST", answers=one_of("lead", LeadDetailSchema), errors={409: "`already_erased`"})
 @back_on_error(lambda lead_id: url_for("metaads.lead_detail", lead_id=lead_id))
 def lead_erase(lead_id: int) -> t.Any:
     """GET: the confirmation page. POST: delete the lead's personal data now (keeps an audit entry)."""

@@ -36,6 +36,7 @@ _CUSTOM_FIELDS: dict[type, tuple[str, str | None]] = {
     UTCInstant: ("string", None),  # a date (midnight UTC) or a date-time
     StatusList: ("string", None),  # one status or several, comma separated
     CursorField: ("string", None),  # next_cursor / previous_cursor of a list answer
+    UserId: ("string", None),  # a user id (the number itself is accepted too), "none" or null
 }
 #: What each error status means here, with the codes it carries.
 ERRORS = {
@@ -67,7 +68,6 @@ def build_spec(app: Flask) -> dict[str, t.Any]:
     )
     for field, openapi_type in _CUSTOM_FIELDS.items():
         plugin.map_to_openapi_type(field, *openapi_type)
-    plugin.map_to_openapi_type(UserId, None, None)  # a user id as a number or a string, or null
     spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "description": "An API token."})
     spec.components.security_scheme(
         "session", {"type": "apiKey", "in": "cookie", "name": "session", "description": "A logged-in browser."}

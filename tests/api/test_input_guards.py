@@ -1,5 +1,5 @@
-"""Requests Schemathesis found answering 500: a NUL character reached PostgreSQL, which refuses it
-in text. Now a 400 with the error envelope, before any query."""
+"""Requests Schemathesis found answering 500: a NUL character, an offset or an id past what
+PostgreSQL takes reached a query. Now a 400 with the error envelope, before any query."""
 
 from __future__ import annotations
 
@@ -36,3 +36,10 @@ def test_a_huge_offset_is_a_400_not_a_database_error(client: FlaskClient, api_he
     answer = client.get("/admin/meta-ads/accounts?offset=99999999999999999999", headers=api_headers)
     assert answer.status_code == 400
     assert answer.get_json()["error"]["details"] == {"fields": {"offset": ["offset must be between 0 and 1000000000."]}}
+
+
+def test_an_id_past_bigint_in_a_bulk_change_is_a_400(client: FlaskClient, api_headers: dict[str, str]) -> None:
+    body = {"ids": [2**63], "status": "new"}
+    answer = client.post("/admin/meta-ads/leads/bulk", json=body, headers=api_headers)
+    assert answer.status_code == 400
+    assert "ids" in answer.get_json()["error"]["details"]["fields"]

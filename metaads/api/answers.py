@@ -14,8 +14,10 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 from metaads.conversions.settings import CODE_LENGTH, NAME_LENGTH, STATUSES
 from metaads.insights import dates
 from metaads.leads.filters import LeadFilterSchema, LeadListSchema
-from metaads.leads.schemas import ExportOptionsSchema
+from metaads.leads.schemas import ExportOptionsSchema, LeadDetailSchema
 from metaads.schemas import (
+    ConversionBatchSchema,
+    ConversionEventSchema,
     JobFailureSchema,
     LeadSchema,
     OutboundDeliverySchema,
@@ -90,6 +92,24 @@ class SyncStartedSchema(Schema):
     sync_run = fields.Nested(SyncRunSchema)
 
 
+class LeadWithConversionsSchema(Schema):
+    lead = fields.Nested(LeadDetailSchema)
+    conversion_events = fields.List(
+        fields.Nested(ConversionEventSchema), metadata={"description": "The stages sent to Meta's Conversions API."}
+    )
+
+
+class ConversionsPipelineSchema(Schema):
+    """The Conversions API on the Pipeline page: events by status, the latest failures and calls."""
+
+    enabled = fields.Boolean()
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    last_error = fields.String(allow_none=True)
+    retry_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    failed = fields.List(fields.Nested(ConversionEventSchema))
+    batches = fields.List(fields.Nested(ConversionBatchSchema))
+
+
 class PipelineSchema(Schema):
     inbox_counts = fields.Dict(keys=fields.String(), values=fields.Integer())
     problems = fields.List(fields.Nested(WebhookInboxSchema))
@@ -98,6 +118,7 @@ class PipelineSchema(Schema):
     pages = fields.List(fields.Nested(PageHealthSchema))
     job_failures = fields.List(fields.Nested(JobFailureSchema))
     outbound_deliveries = fields.List(fields.Nested(OutboundDeliverySchema))
+    conversions = fields.Nested(ConversionsPipelineSchema)
 
 
 class RetriedSchema(Schema):

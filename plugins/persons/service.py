@@ -65,7 +65,7 @@ def find_or_create_person(
 
 
 def split_name(full_name: str) -> tuple[str | None, str | None]:
-    """ "Ana María López" → ("Ana", "María López"): the first word, then the rest. Good enough to
+    """"Ana María López" → ("Ana", "María López"): the first word, then the rest. Good enough to
     greet someone by first name; a form that asks for both names gives them exactly."""
     first, _, rest = full_name.strip().partition(" ")
     return (first or None), (rest.strip() or None)

@@ -18,7 +18,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         return
     fewest = min(CASES.items(), key=lambda item: item[1])
     terminalreporter.write_line(
-        f"schemathesis: {sum(CASES.values())} cases over {len(CASES)} operations (fewest: {fewest[1]} for {fewest[0]})"
+        f"schemathesis: {sum(CASES.values())} cases over {len(CASES)} operations "
+        f"(fewest: {fewest[1]} for {fewest[0]})"
     )
     if report := os.environ.get("SCHEMATHESIS_REPORT"):
         with open(report, "w") as out:

@@ -6,16 +6,19 @@ from metaads.models.inbox import WebhookInbox
 from metaads.models.leads import Lead, LeadForm
 from metaads.models.outbound import OutboundDelivery
 from metaads.models.sync import SyncRun
+from metaads.models.writes import AdWrite, WriteStatus
 
 __all__ = [
     "Ad",
     "AdAccount",
     "AdCampaign",
     "AdSet",
+    "AdWrite",
     "Lead",
     "LeadActivity",
     "LeadForm",
     "OutboundDelivery",
     "SyncRun",
     "WebhookInbox",
+    "WriteStatus",
 ]

@@ -42,6 +42,7 @@ from metaads.schemas import (
     CampaignUpdateSchema,
 )
 from metaads.views import bp
+from metaads.views.leads import user_names
 from plugins.core.extensions import db
 from plugins.core.http import APIError, wants_json
 from plugins.core.pages import done, offset_list, request_body, respond
@@ -131,7 +132,9 @@ def campaign_create() -> t.Any:
 def campaign_detail(campaign_id: int) -> t.Any:
     campaign = _get(AdCampaign, campaign_id)
     payload = {"campaign": AdCampaignSchema().dump(campaign), "writes": _history(campaign)}
-    return respond("metaads/campaigns/detail.html", payload, campaign_obj=campaign, write_rows=writes.history(campaign))
+    return respond(
+        "metaads/campaigns/detail.html", payload, campaign_obj=campaign, write_rows=writes.history(campaign), names=user_names()
+    )
 
 
 @bp.get("/campaigns/<int:campaign_id>/edit")
@@ -224,7 +227,7 @@ def adset_create() -> t.Any:
 def adset_detail(adset_id: int) -> t.Any:
     ad_set = _get(AdSet, adset_id)
     payload = {"adset": AdSetSchema().dump(ad_set), "writes": _history(ad_set)}
-    return respond("metaads/adsets/detail.html", payload, adset_obj=ad_set, write_rows=writes.history(ad_set))
+    return respond("metaads/adsets/detail.html", payload, adset_obj=ad_set, write_rows=writes.history(ad_set), names=user_names())
 
 
 @bp.get("/adsets/<int:adset_id>/edit")
@@ -320,7 +323,9 @@ def ad_detail(ad_id: int) -> t.Any:
     form_id = (ad.metadata_ or {}).get("lead_form_id")
     lead_form = db.session.get(LeadForm, form_id) if form_id else None
     payload = {"ad": AdSchema().dump(ad), "writes": _history(ad)}
-    return respond("metaads/ads/detail.html", payload, ad_obj=ad, lead_form=lead_form, write_rows=writes.history(ad))
+    return respond(
+        "metaads/ads/detail.html", payload, ad_obj=ad, lead_form=lead_form, write_rows=writes.history(ad), names=user_names()
+    )
 
 
 @bp.get("/ads/<int:ad_id>/edit")

@@ -146,6 +146,7 @@ class LeadSchema(_Base):
     form_id = fields.String(allow_none=True)
     page_id = fields.String(allow_none=True)
     is_organic = fields.Boolean(allow_none=True)
+    is_test = fields.Boolean()
     platform = fields.String(attribute="meta_platform", allow_none=True)
     created_time = fields.AwareDateTime()
     status = fields.String()

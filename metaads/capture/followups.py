@@ -20,13 +20,26 @@ log = logging.getLogger(__name__)
 
 
 def enqueue_followups(lead_ids: list[int]) -> None:
-    """Each follow-up is a job of its own: a mail server down never keeps a Person from linking."""
+    """Each follow-up is a job of its own: a mail server down never keeps a Person from linking.
+    Test leads get none: no Person, no email, no CRM push, no ``lead_received`` for a lead no
+    person sent."""
+    lead_ids = real_leads(lead_ids)
+    if not lead_ids:
+        return
     for job in (after_leads_stored, notify_new_leads, push_new_leads):
         try:
             jobs.enqueue(job, lead_ids, queue="metaads-default")
         except Exception:
             # The leads are stored; follow-ups can be redone. Never fail the batch for them.
             log.warning("could not enqueue %s for %d leads", job.__name__, len(lead_ids))
+
+
+def real_leads(lead_ids: list[int]) -> list[int]:
+    """``lead_ids`` without the test leads, in the same order."""
+    if not lead_ids:
+        return []
+    tests = set(db.session.execute(sa.select(Lead.id).where(Lead.id.in_(lead_ids), Lead.is_test.is_(True))).scalars())
+    return [lead_id for lead_id in lead_ids if lead_id not in tests]
 
 
 def after_leads_stored(lead_ids: list[int]) -> None:

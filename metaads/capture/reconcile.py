@@ -120,13 +120,19 @@ def store_page(
     )
     if announced:
         # Leads whose webhook row is still waiting are done now: the worker must not read them again.
-        # The row points at its lead, as the worker's own processing would have left it.
+        # The row is left as the worker's own processing (mark_processed) would leave it: pointing
+        # at its lead, with no error from the failed reads before (last_error and error_code).
         lead_of_row = sa.select(Lead.id).where(Lead.meta_lead_id == WebhookInbox.dedupe_key).scalar_subquery()
         db.session.execute(
             sa.update(WebhookInbox)
             .where(among(WebhookInbox.dedupe_key, announced), WebhookInbox.status != InboxStatus.PROCESSED)
             .values(
-                status=InboxStatus.PROCESSED, lead_id=lead_of_row, processed_at=utcnow(), next_attempt_at=None, last_error=None
+                status=InboxStatus.PROCESSED,
+                lead_id=lead_of_row,
+                processed_at=utcnow(),
+                next_attempt_at=None,
+                last_error=None,
+                error_code=None,
             )
         )
     counted = {"fetched": len(leads), "created": len(stored.created)}

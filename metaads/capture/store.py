@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from metaads.answers import contact_fields
 from metaads.capture.upsert import insert_for, insert_rows
+from metaads.leads.test_leads import has_dummy_answers, sent_test_lead_ids
 from metaads.models import Lead, LeadActivity, LeadForm
 from metaads.models.enums import LeadSource, LeadStatus
 from plugins.core.extensions import db
@@ -96,10 +97,14 @@ def store_leads(
     unique = {record.id: record for record in records}
     forms = ensure_forms({r.form_id for r in unique.values() if r.form_id}, page_ids or {}, unique)
     now = utcnow()
-    rows = [lead_row(r, source, platform_id, forms, (page_ids or {}).get(r.id), now) for r in unique.values()]
+    sent_tests = sent_test_lead_ids(set(forms.values()))
+    rows = [
+        lead_row(r, source, platform_id, forms, (page_ids or {}).get(r.id), now, is_test_lead(r, sent_tests))
+        for r in unique.values()
+    ]
     ids, inserted = upsert_leads(rows, now)
     new = [record for key, record in unique.items() if key in inserted]
-    count_new_leads(forms, new)
+    count_new_leads(forms, [record for record in new if not is_test_lead(record, sent_tests)])
     return Stored(ids=ids, created=[ids[record.id] for record in new])
 
 
@@ -118,7 +123,7 @@ def upsert_leads(rows: list[dict[str, t.Any]], now: dt.datetime) -> tuple[dict[s
         statement = insert_rows(table, rows[start : start + STATEMENT_LEADS])
         statement = statement.on_conflict_do_update(
             index_elements=[table.c.meta_lead_id],
-            set_={name: statement.excluded[name] for name in REFRESHED},
+            set_={name: statement.excluded[name] for name in REFRESHED} | {"is_test": once_a_test(table, statement)},
             where=table.c.erased_at.is_(None),
         ).returning(table.c.meta_lead_id, table.c.id, table.c.created_at)
         for meta_id, lead_id, created_at in db.session.execute(statement):
@@ -133,6 +138,12 @@ def upsert_leads(rows: list[dict[str, t.Any]], now: dt.datetime) -> tuple[dict[s
     return ids, inserted
 
 
+def once_a_test(table: sa.Table, statement: t.Any) -> sa.ColumnElement[bool]:
+    """Once a test lead, always one: a later read may no longer tell (the form's next test lead
+    replaced its id on the form)."""
+    return table.c.is_test | statement.excluded.is_test
+
+
 def record_received(details_by_lead: t.Mapping[int, dict[str, t.Any]]) -> None:
     """One ``received`` activity per new lead, written in one statement per page of leads."""
     now = utcnow()
@@ -142,6 +153,10 @@ def record_received(details_by_lead: t.Mapping[int, dict[str, t.Any]]) -> None:
     ]
     for start in range(0, len(rows), STATEMENT_LEADS):
         db.session.execute(insert_rows(LeadActivity.__table__, rows[start : start + STATEMENT_LEADS]))
+
+
+def is_test_lead(record: LeadRecord, sent_tests: t.Collection[str]) -> bool:
+    return record.id in sent_tests or has_dummy_answers(record.field_data)
 
 
 def lead_texts(record: LeadRecord) -> dict[str, t.Any]:
@@ -177,11 +192,13 @@ def lead_row(
     forms: t.Mapping[str, int],
     page_id: str | None,
     now: dt.datetime,
+    is_test: bool,
 ) -> dict[str, t.Any]:
     """The lead's row: its ``lead_texts`` and what this store call knows."""
     return lead_texts(record) | {
         "page_id": without_nul(page_id),
         "is_organic": record.is_organic,
+        "is_test": is_test,
         "created_time": record.created_time,
         "status": LeadStatus.NEW.value,
         "source": source.value,

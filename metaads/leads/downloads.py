@@ -54,6 +54,7 @@ class ExportFile:
     token: str
     rows: int | None = None
     error: str | None = None
+    format: str = "readable"
 
     @property
     def expires_at(self) -> dt.datetime:
@@ -77,6 +78,7 @@ class ExportFile:
             "rows": self.rows,
             "filters": self.filters,
             "bom": self.bom,
+            "format": self.format,
             "created_at": self.created_at.isoformat(),
             "expires_at": self.expires_at.isoformat(),
             "download_url": self.link(),
@@ -99,7 +101,7 @@ def serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
 
 
-def start_export(filters: LeadFilters, *, bom: bool, user_id: int | None) -> ExportFile:
+def start_export(filters: LeadFilters, *, bom: bool, user_id: int | None, format: str = "readable") -> ExportFile:
     """Record the export, queue the job that writes it, and return it (done already when jobs run
     eagerly)."""
     export_id = secrets.token_urlsafe(16)
@@ -109,6 +111,7 @@ def start_export(filters: LeadFilters, *, bom: bool, user_id: int | None) -> Exp
         "user_id": user_id,
         "filters": filters.as_args(),
         "bom": bom,
+        "format": format,
         "created_at": utcnow().isoformat(),
         "token": serializer().dumps(export_id),
     }
@@ -125,7 +128,8 @@ def write_export(export_id: str) -> int:
     if state is None:
         return 0  # expired and deleted before a worker got to it
     filters = read_filters(state["filters"])
-    export = CsvExport.prepare(filters, bom=state["bom"])
+    # An export queued before formats existed was the full dump.
+    export = CsvExport.prepare(filters, bom=state["bom"], format=state.get("format", "full"))
     final = export_dir() / f"{export_id}.csv"
     part = final.with_suffix(".csv.part")
     try:
@@ -157,6 +161,7 @@ def load(export_id: str) -> ExportFile | None:
         token=state["token"],
         rows=state.get("rows"),
         error=state.get("error"),
+        format=state.get("format", "full"),
     )
 
 

@@ -1,6 +1,12 @@
 """Leads as CSV: streamed in constant memory, whatever the number of rows.
 
-Columns: one per seed field of the lead (plus ``phone_digits``), then one per question of the
+Two formats. ``readable`` (the default) is what a sales team opens in a spreadsheet: headers in
+words ("Created (UTC)", "Assigned to"), names instead of ids (form, page, assignee, Facebook /
+Instagram), one column per question headed by its label (questions with the same label on
+several forms share a column) with multiple-choice answers by their labels, and no internal
+columns. ``full`` is the complete dump described below, for imports and audits.
+
+Full columns: one per seed field of the lead (plus ``phone_digits``), then one per question of the
 forms the filters match (``answer:<question key>``, the union over those forms, in form then
 question order), then ``other_answers``: a JSON object of answers to keys no form lists (a
 question since removed from its form), so nothing a person answered is left out.
@@ -32,10 +38,21 @@ from concurrent.futures import ThreadPoolExecutor
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 
-from metaads.answers import answers_by_key, questions_by_key
+from metaads.answers import (
+    EMAIL_KEYS,
+    FIRST_NAME_KEYS,
+    FULL_NAME_KEYS,
+    LAST_NAME_KEYS,
+    PHONE_KEYS,
+    answers_by_key,
+    option_labels,
+    questions_by_key,
+)
 from metaads.leads.filters import LeadFilters
 from metaads.models import Lead, LeadActivity, LeadForm
+from plugins.accounts.models import User
 from plugins.core.extensions import db
+from plugins.socials.models import SocialPage
 
 FORMULA_TRIGGERS = frozenset("=+-@\t\r\n\0")
 ESCAPE = "'"
@@ -109,6 +126,34 @@ SEED_COLUMNS: list[tuple[str, sa.ColumnElement[t.Any]]] = [
     ("metadata", as_text(_c.metadata)),
 ]
 PHONE_AT = [name for name, _ in SEED_COLUMNS].index("phone")
+#: Standard questions whose answers are already the lead's name, email and phone columns.
+CONTACT_KEYS = frozenset((*EMAIL_KEYS, *PHONE_KEYS, *FULL_NAME_KEYS, *FIRST_NAME_KEYS, *LAST_NAME_KEYS))
+SEED_AT = {name: index for index, (name, _) in enumerate(SEED_COLUMNS)}
+FORMATS = ("readable", "full")
+PLATFORMS = {"fb": "Facebook", "ig": "Instagram", "an": "Audience Network", "ms": "Messenger"}
+#: The readable format's lead columns: (header, seed field, how its value reads). Answers follow.
+READABLE_COLUMNS: list[tuple[str, str, str]] = [
+    ("Lead ID", "id", "text"),
+    ("Created (UTC)", "created_time", "text"),
+    ("Status", "status", "status"),
+    ("Full name", "full_name", "text"),
+    ("First name", "first_name", "text"),
+    ("Last name", "last_name", "text"),
+    ("Email", "email", "text"),
+    ("Phone", "phone", "text"),
+    ("Phone (digits)", "phone", "digits"),
+    ("Source", "platform", "platform"),
+    ("Form", "lead_form_id", "form"),
+    ("Page", "page_id", "page"),
+    ("Campaign", "campaign_name", "text"),
+    ("Ad set", "adset_name", "text"),
+    ("Ad", "ad_name", "text"),
+    ("Organic", "is_organic", "yes_no"),
+    ("Assigned to", "assigned_to", "user"),
+    ("Contacted (UTC)", "contacted_at", "text"),
+    ("Converted (UTC)", "converted_at", "text"),
+    ("Notes", "notes", "text"),
+]
 
 
 def neutralise(cell: str) -> str:
@@ -133,13 +178,31 @@ class CsvExport:
     question_keys: list[str]
     bom: bool = False
     rows: int = 0
+    format: str = "full"
+    #: Readable format: names by id, for forms, pages and users (read once, when prepared).
+    names: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict)
+    #: Readable format: the question columns, as (label, its keys, option labels by key).
+    questions: list[tuple[str, list[str], dict[str, str]]] = dataclasses.field(default_factory=list)
 
     @classmethod
-    def prepare(cls, filters: LeadFilters, *, bom: bool = False) -> CsvExport:
-        return cls(filters=filters, question_keys=question_keys(filters), bom=bom)
+    def prepare(cls, filters: LeadFilters, *, bom: bool = False, format: str = "readable") -> CsvExport:
+        forms = matched_forms(filters)
+        keys = list(dict.fromkeys(key for form in forms for key in questions_by_key(form)))
+        if format == "full":
+            return cls(filters=filters, question_keys=keys, bom=bom)
+        return cls(
+            filters=filters,
+            question_keys=keys,
+            bom=bom,
+            format="readable",
+            names=readable_names(forms),
+            questions=question_columns(forms),
+        )
 
     @property
     def header(self) -> list[str]:
+        if self.format == "readable":
+            return [*(header for header, _, _ in READABLE_COLUMNS), *(label for label, _, _ in self.questions), "Other answers"]
         names = [name for name, _ in SEED_COLUMNS]
         names.insert(PHONE_AT + 1, "phone_digits")
         return [*names, *(f"answer:{key}" for key in self.question_keys), "other_answers"]
@@ -162,6 +225,8 @@ class CsvExport:
             yield buffer.getvalue().encode()
 
     def cells(self, row: t.Sequence[t.Any]) -> list[str]:
+        if self.format == "readable":
+            return self.readable_cells(row)
         *seed, field_data = row
         cells = [neutralise(value) if value else "" for value in seed]
         cells.insert(PHONE_AT + 1, phone_digits(seed[PHONE_AT]))
@@ -171,6 +236,33 @@ class CsvExport:
         except (TypeError, KeyError, AttributeError):
             cells += self.answer_cells(answers_by_key(data))  # not Meta's shape: read it tolerantly
         return cells
+
+    def readable_cells(self, row: t.Sequence[t.Any]) -> list[str]:
+        *seed, field_data = row
+        cells = [neutralise(self.readable(seed[SEED_AT[field]], how)) for _, field, how in READABLE_COLUMNS]
+        data = json.loads(field_data) if field_data else None
+        answers = {key: values for key, values in answers_by_key(data).items() if key not in CONTACT_KEYS}
+        for _, keys, labels in self.questions:
+            values = [labels.get(value, value) for key in keys for value in answers.pop(key, ())]
+            cells.append(neutralise(MULTI_VALUE_SEPARATOR.join(values)))
+        cells.append(neutralise(json.dumps(answers, ensure_ascii=False, separators=(",", ":"))) if answers else "")
+        return cells
+
+    def readable(self, value: str | None, how: str) -> str:
+        if not value:
+            return ""
+        match how:
+            case "status":
+                return value.capitalize()
+            case "digits":
+                return phone_digits(value)
+            case "platform":
+                return PLATFORMS.get(value, value)
+            case "yes_no":
+                return "Yes" if value == "true" else "No"
+            case "form" | "page" | "user":
+                return self.names[how].get(value, value)
+        return value
 
     def answer_cells(self, answers: dict[str, list[str]]) -> list[str]:
         """One cell per question column, then the other answers as JSON (``answers`` is used up)."""
@@ -227,15 +319,49 @@ def read_ahead(fetch: t.Callable[[], t.Sequence[t.Any]]) -> t.Iterator[t.Sequenc
             yield batch
 
 
-def question_keys(filters: LeadFilters) -> list[str]:
-    """The union of the question keys of the forms whose leads the filters match."""
-    if filters.form_id is not None:
-        form_ids = [filters.form_id]
+def matched_forms(filters: LeadFilters) -> list[LeadForm]:
+    """The forms whose leads the filters match, in id order."""
+    if filters.lead_form_id is not None:
+        form_ids = [filters.lead_form_id]
     else:
         matched = sa.select(Lead.lead_form_id).where(*filters.conditions(), Lead.lead_form_id.is_not(None)).distinct()
         form_ids = [form_id for form_id in db.session.execute(matched).scalars() if form_id is not None]
-    forms = db.session.execute(sa.select(LeadForm).where(LeadForm.id.in_(form_ids)).order_by(LeadForm.id)).scalars()
-    return list(dict.fromkeys(key for form in forms for key in questions_by_key(form)))
+    return list(db.session.execute(sa.select(LeadForm).where(LeadForm.id.in_(form_ids)).order_by(LeadForm.id)).scalars())
+
+
+def question_keys(filters: LeadFilters) -> list[str]:
+    """The union of the question keys of the forms whose leads the filters match."""
+    return list(dict.fromkeys(key for form in matched_forms(filters) for key in questions_by_key(form)))
+
+
+def question_columns(forms: t.Iterable[LeadForm]) -> list[tuple[str, list[str], dict[str, str]]]:
+    """One column per question label (the same label on two forms is one column), with the keys
+    it gathers and the option labels of its multiple-choice keys; name, email and phone questions
+    are left out (the lead's own columns hold them)."""
+    columns: dict[str, tuple[list[str], dict[str, str]]] = {}
+    taken = {header for header, _, _ in READABLE_COLUMNS}
+    for form in forms:
+        for key, question in questions_by_key(form).items():
+            if key in CONTACT_KEYS:
+                continue  # already the lead's own columns
+            label = str(question.get("label") or key.replace("_", " ").capitalize())
+            label = f"{label} (answer)" if label in taken else label
+            keys, labels = columns.setdefault(label, ([], {}))
+            if key not in keys:
+                keys.append(key)
+            labels.update(option_labels(question))
+    return [(label, keys, labels) for label, (keys, labels) in columns.items()]
+
+
+def readable_names(forms: t.Iterable[LeadForm]) -> dict[str, dict[str, str]]:
+    """Names by id (as the export's cells hold them: text) for forms, pages and users."""
+    pages = db.session.execute(sa.select(SocialPage.page_id, SocialPage.name)).all()
+    users = db.session.execute(sa.select(User)).scalars()
+    return {
+        "form": {str(form.id): form.name for form in forms},
+        "page": {page_id: name for page_id, name in pages},
+        "user": {str(user.id): user.display_name for user in users},
+    }
 
 
 def filename(now: dt.datetime) -> str:

@@ -1,8 +1,10 @@
 """The leads list's filters, shared by the list (query string), the export (form or JSON body) and
 the export job: validated by marshmallow, turned into SQL conditions, and written back to arguments.
 
-``form_id`` is *our* LeadForm id (the number in ``/lead-forms/<id>``), not Meta's form id: Meta's
-ids are numeric strings too, so one parameter cannot safely mean both. Times are UTC;
+Each filter is named after the lead's field it matches, with that field's value: ``form_id``,
+``campaign_id`` and ``ad_id`` are Meta's ids as stored on the lead, ``lead_form_id`` is our LeadForm
+id (the number in ``/lead-forms/<id>``). Test leads (``is_test``) are left out unless
+``include_test`` asks for them (``true``: with the others; ``only``: nothing else). Times are UTC;
 ``created_after`` is inclusive and ``created_before`` exclusive, and a bare date means midnight UTC.
 """
 
@@ -27,6 +29,13 @@ ErrorMessages = dict[str, str | list[t.Any] | dict[t.Any, t.Any]]
 UNASSIGNED = "none"
 NEWEST_FIRST, OLDEST_FIRST = "-created_time", "created_time"
 STATUSES = [status.value for status in LeadStatus]
+#: ``include_test``: test leads left out (the default), shown with the others, or alone.
+WITHOUT_TEST, WITH_TEST, ONLY_TEST = "false", "true", "only"
+TEST_CHOICES = [WITHOUT_TEST, WITH_TEST, ONLY_TEST]
+#: Defaults that a link or the activity log need not repeat.
+DEFAULTS_LEFT_OUT = {"order": NEWEST_FIRST, "include_test": WITHOUT_TEST}
+#: Settings that choose how rows are shown, not which: leaving test leads out is the default view.
+NOT_NARROWING = ("order", "include_test")
 _PHONE_LIKE = re.compile(r"\+?[\d\s().\-/]{6,}")
 #: A "+02:00" offset arrives as " 02:00" when a client forgets to encode the "+" in a query string.
 _SPACE_FOR_PLUS = re.compile(r"(T[\d:.]+) (\d\d:?\d\d)$")
@@ -82,7 +91,8 @@ class LeadFilterSchema(Schema):
         unknown = EXCLUDE
 
     status = StatusList()
-    form_id = fields.Integer(strict=False, validate=validate.Range(min=1))
+    lead_form_id = fields.Integer(strict=False, validate=validate.Range(min=1, max=2**63 - 1))
+    form_id = fields.String(validate=validate.Length(max=64))
     campaign_id = fields.String(validate=validate.Length(max=64))
     ad_id = fields.String(validate=validate.Length(max=64))
     assigned_to = fields.String(validate=validate.Regexp(r"^(none|\d{1,18})$", error="A user id, or 'none' for unassigned."))
@@ -90,6 +100,7 @@ class LeadFilterSchema(Schema):
     created_after = UTCInstant()
     created_before = UTCInstant()
     order = fields.String(validate=validate.OneOf([NEWEST_FIRST, OLDEST_FIRST]))
+    include_test = fields.String(validate=validate.OneOf(TEST_CHOICES, error="One of: true, false, only."))
 
     @validates_schema
     def check_range(self, data: dict[str, t.Any], **kwargs: t.Any) -> None:
@@ -115,7 +126,8 @@ class LeadListSchema(LeadFilterSchema):
 @dataclasses.dataclass(frozen=True)
 class LeadFilters:
     status: tuple[LeadStatus, ...] = ()
-    form_id: int | None = None
+    lead_form_id: int | None = None
+    form_id: str | None = None
     campaign_id: str | None = None
     ad_id: str | None = None
     assigned_to: str | None = None
@@ -123,6 +135,7 @@ class LeadFilters:
     created_after: dt.datetime | None = None
     created_before: dt.datetime | None = None
     order: str = NEWEST_FIRST
+    include_test: str = WITHOUT_TEST
 
     @property
     def newest_first(self) -> bool:
@@ -131,7 +144,7 @@ class LeadFilters:
     @property
     def active(self) -> bool:
         """Does anything narrow the list (the sort order does not)?"""
-        return any(getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "order")
+        return any(getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in NOT_NARROWING)
 
     @property
     def reads_every_row(self) -> bool:
@@ -143,8 +156,10 @@ class LeadFilters:
         found: list[sa.ColumnElement[bool]] = []
         if with_status and self.status:
             found.append(Lead.status == self.status[0] if len(self.status) == 1 else Lead.status.in_(self.status))
-        if self.form_id is not None:
-            found.append(Lead.lead_form_id == self.form_id)
+        if self.lead_form_id is not None:
+            found.append(Lead.lead_form_id == self.lead_form_id)
+        if self.form_id:
+            found.append(Lead.form_id == self.form_id)
         if self.campaign_id:
             found.append(Lead.campaign_id == self.campaign_id)
         if self.ad_id:
@@ -159,6 +174,10 @@ class LeadFilters:
             found.append(Lead.created_time >= self.created_after)
         if self.created_before:
             found.append(Lead.created_time < self.created_before)
+        if self.include_test == WITHOUT_TEST:
+            found.append(Lead.is_test.is_(False))
+        elif self.include_test == ONLY_TEST:
+            found.append(Lead.is_test.is_(True))
         return found
 
     def as_args(self) -> dict[str, str]:
@@ -166,7 +185,7 @@ class LeadFilters:
         args: dict[str, str] = {}
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
-            if field.name == "order" and value == NEWEST_FIRST:
+            if field.name in DEFAULTS_LEFT_OUT and value == DEFAULTS_LEFT_OUT[field.name]:
                 continue
             if isinstance(value, tuple):
                 value = ",".join(v.value for v in value)

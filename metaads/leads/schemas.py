@@ -79,13 +79,16 @@ class BulkUpdateSchema(Schema):
 class ExportOptionsSchema(Schema):
     """``bom``: start the file with a UTF-8 byte order mark (Excel needs it to read UTF-8).
     ``mode``: ``download`` streams the file now; ``link`` writes it in a job and answers with a
-    signed link valid for 24 hours (for exports too large to wait for)."""
+    signed link valid for 24 hours (for exports too large to wait for). ``format``: see
+    ``metaads.leads.export``."""
 
     class Meta:
         unknown = EXCLUDE  # the filters travel in the same form
 
     bom = fields.Boolean(load_default=False, truthy={"1", "true", "on", "yes", 1}, falsy={"0", "false", "off", "no", "", 0})
     mode = fields.String(load_default="download", validate=validate.OneOf(["download", "link"]))
+    #: ``readable`` (headers in words, names, one column per question label) or ``full`` (every field).
+    format = fields.String(load_default="readable", validate=validate.OneOf(["readable", "full"]))
 
 
 class LeadDetailSchema(LeadSchema):

@@ -13,6 +13,14 @@ ARRIVALS = {
     "manual": "Added by hand",
 }
 
+#: The reasons an admin gives on the erase page, as the log reads them.
+ERASE_WHY = {
+    "request": "on request",
+    "consent_withdrawn": "consent withdrawn",
+    "test_or_spam": "test, spam or duplicate",
+    "entered_in_error": "received in error",
+}
+
 
 def describe(activity: LeadActivity, names: t.Mapping[str, str]) -> str:
     """``names`` maps user ids (as strings) to display names, for assignments."""
@@ -35,7 +43,11 @@ def describe(activity: LeadActivity, names: t.Mapping[str, str]) -> str:
         case "person_linked":
             return f"Linked to {'a new' if details.get('created') else 'an existing'} Person (#{after})"
         case "erased":
-            why = f"retention period of {details['retention_days']} days" if details.get("retention_days") else "on request"
+            why = (
+                f"retention period of {details['retention_days']} days"
+                if details.get("retention_days")
+                else ERASE_WHY.get(str(details.get("reason")), "on request")
+            )
             return f"Personal data deleted ({why})"
         case _:
             return activity.action.replace("_", " ").capitalize()

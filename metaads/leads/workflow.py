@@ -1,9 +1,13 @@
 """The lead status workflow, notes and assignment; every change leaves a LeadActivity.
 
-Statuses move forward one step at a time: new → contacted → qualified → converted. A lead can be
-disqualified or archived from any status. *Reopening* a disqualified or archived lead returns it to
-the open status it had when it was closed (read from the activity log; ``new`` when the log does
-not say), so a qualified lead archived by mistake comes back qualified, not new.
+The pipeline is new → contacted → qualified → converted. Moving forward may skip steps (a lead who
+buys on the first call goes from new to converted); moving back is a *reopen*, the only way back.
+An open lead (new, contacted, qualified) can be disqualified; any lead can be archived, and a
+closed one (disqualified, archived) moved to the other closed status.
+
+Reopening returns a lead to where it was before (read from the activity log; ``new`` when the log
+does not say): a closed lead to the status it had when it was closed, so a qualified lead archived
+by mistake comes back qualified, not new; a converted lead to the open status it was converted from.
 
 Activities never hold personal data (no note text, no answers): they outlive an erasure.
 """
@@ -26,13 +30,11 @@ from plugins.core.extensions import db
 from plugins.core.http import APIError
 from plugins.core.models import utcnow
 
-NEXT_STEP = {
-    LeadStatus.NEW: LeadStatus.CONTACTED,
-    LeadStatus.CONTACTED: LeadStatus.QUALIFIED,
-    LeadStatus.QUALIFIED: LeadStatus.CONVERTED,
-}
+#: The pipeline in order: a move to a later status is forward, to an earlier one a reopen.
+PIPELINE = (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED, LeadStatus.CONVERTED)
+#: Still being worked on: these may move forward, or be disqualified.
+OPEN = PIPELINE[:-1]
 CLOSED = (LeadStatus.DISQUALIFIED, LeadStatus.ARCHIVED)
-OPEN = (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED, LeadStatus.CONVERTED)
 #: Activities that record a status change (``converted`` is the change into converted).
 STATUS_ACTIONS = ("status_changed", "converted")
 
@@ -60,23 +62,37 @@ class LeadUpdate:
 
 
 def allowed_transitions(lead: Lead) -> list[LeadStatus]:
-    allowed = []
-    if lead.status in NEXT_STEP:
-        allowed.append(NEXT_STEP[lead.status])
-    if lead.status in CLOSED:
-        allowed.append(reopen_target(lead))
-    return allowed + [status for status in CLOSED if status != lead.status]
+    """Where ``lead`` may go: forward moves first (a closed or converted lead's reopen instead),
+    then the closing ones."""
+    status = lead.status
+    if status in OPEN:
+        return [*PIPELINE[PIPELINE.index(status) + 1 :], *CLOSED]
+    if status == LeadStatus.CONVERTED:
+        return [reopen_target(lead), LeadStatus.ARCHIVED]
+    return [reopen_target(lead), *(closed for closed in CLOSED if closed != status)]
+
+
+def is_reopen(current: LeadStatus, target: LeadStatus) -> bool:
+    """A move back: out of a closed status, or to an earlier step of the pipeline."""
+    if target in CLOSED:
+        return False
+    return current in CLOSED or PIPELINE.index(target) < PIPELINE.index(current)
 
 
 def reopen_target(lead: Lead) -> LeadStatus:
-    """The open status the lead left when it was last closed; ``new`` if the log has none."""
+    """Where the lead was before: for a closed lead, the status it had when it was last closed;
+    for a converted one, the open status it was last converted from; ``new`` if the log has none."""
+    if lead.status == LeadStatus.CONVERTED:
+        left, came_from = [LeadStatus.CONVERTED], OPEN
+    else:
+        left, came_from = list(CLOSED), PIPELINE
     previous = db.session.execute(
         sa.select(LeadActivity.from_value)
         .where(
             LeadActivity.lead_id == lead.id,
             LeadActivity.action.in_(STATUS_ACTIONS),
-            LeadActivity.from_value.in_([s.value for s in OPEN]),
-            LeadActivity.to_value.in_([s.value for s in CLOSED]),
+            LeadActivity.from_value.in_([s.value for s in came_from]),
+            LeadActivity.to_value.in_([s.value for s in left]),
         )
         .order_by(LeadActivity.id.desc())
         .limit(1)
@@ -111,21 +127,22 @@ def log(
 
 def change_status(lead: Lead, target: LeadStatus, actor_id: int | None) -> StatusChange | None:
     """Move ``lead`` to ``target`` (409 listing the allowed statuses if it may not); None when it is
-    already there. Sets ``contacted_at`` / ``converted_at`` the first time; converting links the
-    lead to a Person."""
+    already there. Sets ``contacted_at`` / ``converted_at`` the first time (a lead that skips
+    ``contacted`` was contacted all the same); converting links the lead to a Person."""
     if target == lead.status:
         return None
     allowed = allowed_transitions(lead)
     if target not in allowed:
         raise transition_refused(lead, target, allowed)
     before, now = lead.status, utcnow()
+    reopened = is_reopen(before, target)
     lead.status = target
-    if target == LeadStatus.CONTACTED and lead.contacted_at is None:
+    if target in PIPELINE[1:] and lead.contacted_at is None:
         lead.contacted_at = now
     if target == LeadStatus.CONVERTED and lead.converted_at is None:
         lead.converted_at = now
     action = "converted" if target == LeadStatus.CONVERTED else "status_changed"
-    log(lead, action, actor_id, before.value, target.value, {"reopened": True} if before in CLOSED and target in OPEN else None)
+    log(lead, action, actor_id, before.value, target.value, {"reopened": True} if reopened else None)
     if target == LeadStatus.CONVERTED:
         link_person(lead, actor_id)
     return StatusChange(lead.id, before.value, target.value, actor_id)

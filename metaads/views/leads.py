@@ -13,6 +13,7 @@ import typing as t
 import sqlalchemy as sa
 from flask import abort, current_app, request, stream_with_context, url_for
 from flask_login import current_user
+from marshmallow import ValidationError
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
@@ -29,7 +30,16 @@ from metaads.leads.schemas import (
     LeadUpdateSchema,
 )
 from metaads.leads.timeline import describe
-from metaads.leads.workflow import KEEP, LeadUpdate, allowed_transitions, apply_update, bulk_update, change_status, commit
+from metaads.leads.workflow import (
+    KEEP,
+    LeadUpdate,
+    allowed_transitions,
+    apply_update,
+    bulk_update,
+    change_status,
+    commit,
+    is_reopen,
+)
 from metaads.models import Ad, AdCampaign, Lead, LeadForm
 from metaads.models.enums import LeadStatus
 from metaads.schemas import LeadFormSchema, LeadSchema
@@ -39,12 +49,24 @@ from plugins.accounts.models import User
 from plugins.core.extensions import db
 from plugins.core.http import APIError, wants_json
 from plugins.core.models import utcnow
-from plugins.core.pages import back_on_error, done, offset_list, paging_args, request_body, respond
+from plugins.core.pages import DEFAULT_LIMIT, back_on_error, done, error_text, offset_list, paging_args, request_body, respond
+from plugins.socials.models import SocialPage
+
+#: Why a lead's personal data is deleted by hand: the activity log keeps the code, never free text
+#: (which could hold the personal data just deleted).
+ERASE_REASONS = {
+    "request": "The person asked for it (right to erasure)",
+    "consent_withdrawn": "The person withdrew consent",
+    "test_or_spam": "A test, spam or duplicate lead",
+    "entered_in_error": "Entered or received in error",
+}
 
 # Lead management's configuration defaults, public download route and periodic jobs come with the
 # blueprint, so an app that mounts it gets them without another call.
 
 #: The next step offered first on a lead's page, by status.
+#: The page sizes the list offers (any ``limit`` up to the maximum still works in the URL).
+PAGE_SIZES = (25, 50, 100, 200)
 STEP_LABELS = {
     LeadStatus.CONTACTED: "Mark as contacted",
     LeadStatus.QUALIFIED: "Mark as qualified",
@@ -95,13 +117,25 @@ def active_users() -> list[User]:
 
 @bp.get("/leads")
 def leads_index() -> t.Any:
-    """Filters: status (one, or several comma separated), form_id (our LeadForm id), campaign_id
-    and ad_id (Meta's ids), assigned_to (a user id, or ``none``), q, created_after,
-    created_before, order (``-created_time`` newest first, the default, or ``created_time``).
+    """Filters, each named after the lead's field it matches: status (one, or several comma
+    separated), lead_form_id (our LeadForm id), form_id, campaign_id and ad_id (Meta's ids),
+    assigned_to (a user id, or ``none``), q, created_after, created_before, include_test (test
+    leads: ``false``, the default, ``true`` or ``only``), order (``-created_time`` newest first,
+    the default, or ``created_time``).
     Paging: limit with offset, or with a cursor (``after`` = next_cursor, ``before`` =
     previous_cursor) whose cost does not grow with depth."""
-    filters, position = read_list_args(query_args())
-    limit, offset = paging_args()
+    try:
+        filters, position = read_list_args(query_args())
+        limit, offset = paging_args()
+    except (ValidationError, APIError) as exc:
+        if wants_json():
+            raise
+        # A browser gets the list itself, unfiltered, with what was wrong above it.
+        filters, position = read_list_args({})
+        limit, offset = DEFAULT_LIMIT, 0
+        filter_error: str | None = error_text(exc)
+    else:
+        filter_error = None
     if offset and (position.after or position.before):
         raise APIError(
             400,
@@ -132,7 +166,9 @@ def leads_index() -> t.Any:
         "status_counts_capped": sorted(counts.capped_statuses),
     }
     context = {} if wants_json() else list_context(filters, position, page, counts, limit, offset)
-    return respond("metaads/leads/index.html", payload, **context)
+    # 400 still tells a script the filters were refused; a person sees the list and why.
+    return respond("metaads/leads/index.html", payload, 400 if filter_error else 200, filter_error=filter_error, **context)
+
 
 
 def list_context(
@@ -168,7 +204,16 @@ def list_context(
         ).all(),
         "ads": db.session.execute(sa.select(Ad.meta_ad_id, Ad.name).order_by(Ad.name).limit(500)).all(),
         "statuses": list(LeadStatus),
+        "page_sizes": PAGE_SIZES,
+        "limit": limit,
+        "now": utcnow(),
+        "page_names": page_names(),
     }
+
+
+def page_names() -> dict[str, str]:
+    """Facebook Page names by page id, for the list's and a lead's "Page"."""
+    return {page_id: name for page_id, name in db.session.execute(sa.select(SocialPage.page_id, SocialPage.name))}
 
 
 # --- one lead ---------------------------------------------------------------------------------
@@ -184,10 +229,11 @@ def lead_detail(lead_id: int) -> t.Any:
 def detail_context(lead: Lead) -> dict[str, t.Any]:
     names = user_names()
     actors = {activity.id: names.get(str(activity.actor_user_id)) for activity in lead.activities}
-    steps = [(status, STEP_LABELS.get(status, status.value)) for status in allowed_transitions(lead)]
-    # A closed lead's first step reopens it, to where it was before.
-    if lead.status in (LeadStatus.DISQUALIFIED, LeadStatus.ARCHIVED) and steps:
-        steps[0] = (steps[0][0], f"Reopen as {steps[0][0].value}")
+    # A closed or converted lead's first step reopens it, to where it was before.
+    steps = [
+        (status, f"Reopen as {status.value}" if is_reopen(lead.status, status) else STEP_LABELS.get(status, status.value))
+        for status in allowed_transitions(lead)
+    ]
     return {
         "answers": labelled_answers(lead),
         "steps": steps,
@@ -228,7 +274,7 @@ def update_message(update: LeadUpdate, lead: Lead) -> str:
 @bp.post("/leads/<int:lead_id>/convert")
 @back_on_error(lambda lead_id: url_for("metaads.lead_detail", lead_id=lead_id))
 def lead_convert(lead_id: int) -> t.Any:
-    """Qualified → converted: sets converted_at and links (or creates) the lead's Person."""
+    """Any open status → converted: sets converted_at and links (or creates) the lead's Person."""
     lead = load_lead(lead_id, lock=True)
     who = actor()
     change = change_status(lead, LeadStatus.CONVERTED, who.id if who else None)
@@ -240,12 +286,22 @@ def lead_convert(lead_id: int) -> t.Any:
 @bp.route("/leads/<int:lead_id>/erase", methods=["GET", "POST"])
 @back_on_error(lambda lead_id: url_for("metaads.lead_detail", lead_id=lead_id))
 def lead_erase(lead_id: int) -> t.Any:
-    """GET: the confirmation page. POST: delete the lead's personal data now (keeps an audit entry)."""
+    """GET: the confirmation page. POST: delete the lead's personal data now (keeps an audit entry
+    with why: ``reason``, one of ERASE_REASONS; JSON clients that send none mean ``request``)."""
     lead = load_lead(lead_id, lock=request.method == "POST")
     if request.method == "GET":
-        return respond("metaads/leads/erase.html", {"lead": LeadSchema().dump(lead)}, lead_obj=lead)
+        return respond("metaads/leads/erase.html", {"lead": LeadSchema().dump(lead)}, lead_obj=lead, reasons=ERASE_REASONS)
+    body = request_body()
+    reason = body.get("reason") or ("request" if wants_json() else None)
+    if reason not in ERASE_REASONS:
+        raise APIError(
+            400,
+            "validation_error",
+            "Say why this lead's personal data is deleted.",
+            {"fields": {"reason": [f"one of: {', '.join(ERASE_REASONS)}"]}},
+        )
     who = actor()
-    erase_lead(lead, actor_id=who.id if who else None, reason="request")
+    erase_lead(lead, actor_id=who.id if who else None, reason=reason)
     db.session.commit()
     message = "Personal data deleted. The lead's source and status are kept."
     return done(message, url_for("metaads.lead_detail", lead_id=lead.id), {"lead": LeadDetailSchema().dump(lead)})
@@ -259,7 +315,10 @@ def lead_erase(lead_id: int) -> t.Any:
 def leads_bulk() -> t.Any:
     """``ids`` (up to 500) and ``status`` and/or ``assigned_to``. All or nothing: 404 for unknown
     ids, 409 (with each refusal) if any lead may not take the status."""
-    ids, update = BulkUpdateSchema().load(request_body(lists=("ids",)))
+    body = request_body(lists=("ids",))
+    if not body.get("ids") and not wants_json():
+        raise APIError(400, "validation_error", "Select some leads first: tick the box in front of each lead to change.")
+    ids, update = BulkUpdateSchema().load(body)
     leads, changes = bulk_update(ids, update, actor())
     commit(changes)
     payload = {"leads": LeadSchema(many=True).dump(leads), "count": len(leads), "status_changes": len(changes)}
@@ -271,19 +330,20 @@ def leads_bulk() -> t.Any:
 @back_on_error(lambda: leads_list_url())
 def leads_export() -> t.Any:
     """The list's filters (query string or body) as CSV. ``bom=1`` adds a byte order mark for
-    Excel; ``mode=link`` writes the file in a job and answers 202 with a signed link instead."""
+    Excel; ``mode=link`` writes the file in a job and answers 202 with a signed link instead;
+    ``format=full`` gives every field instead of the readable columns."""
     data = {**query_args(), **request_body()}
     filters, options = read_filters(data), ExportOptionsSchema().load(data)
     who = actor()
     if options["mode"] == "link":
-        export = downloads.start_export(filters, bom=options["bom"], user_id=who.id if who else None)
+        export = downloads.start_export(filters, bom=options["bom"], user_id=who.id if who else None, format=options["format"])
         message = "Your export is being prepared. Its download link is below."
         return done(message, url_for("metaads.lead_export", export_id=export.id), {"export": export.as_json()}, status=202)
-    return stream_csv(filters, bom=options["bom"], actor_id=who.id if who else None)
+    return stream_csv(filters, bom=options["bom"], actor_id=who.id if who else None, format=options["format"])
 
 
-def stream_csv(filters: LeadFilters, *, bom: bool, actor_id: int | None) -> Response:
-    export = CsvExport.prepare(filters, bom=bom)
+def stream_csv(filters: LeadFilters, *, bom: bool, actor_id: int | None, format: str = "readable") -> Response:
+    export = CsvExport.prepare(filters, bom=bom, format=format)
 
     def generate() -> t.Iterator[bytes]:
         completed = False

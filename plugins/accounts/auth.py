@@ -11,7 +11,7 @@ from flask import Flask, Response, abort, g, redirect, request, url_for
 from flask_login import current_user
 
 from plugins.accounts.models import ApiToken, User
-from plugins.core.extensions import db, login_manager
+from plugins.core.extensions import csrf, db, login_manager
 from plugins.core.http import has_bearer_header, json_error, wants_json
 from plugins.core.models import utcnow
 
@@ -77,6 +77,7 @@ def admin_required(view: F) -> F:
     def wrapped(*args: t.Any, **kwargs: t.Any) -> t.Any:
         return require_admin() or view(*args, **kwargs)
 
+    csrf.login_first(wrapped)
     return t.cast(F, wrapped)
 
 
@@ -86,3 +87,4 @@ def init_app(app: Flask) -> None:
     login_manager.unauthorized_handler(unauthorized)
     login_manager.login_view = "accounts.login"
     login_manager.session_protection = "basic"
+    csrf.login_first(require_admin)

@@ -43,6 +43,8 @@ def find_or_create_person(
     """Return (person, created). An existing person only gains fields it did not have: a lead
     never overwrites what someone typed into a Person record. The caller commits."""
     person = find_person(email=email, phone=phone, match_on=match_on)
+    if full_name and not (first_name or last_name):
+        first_name, last_name = split_name(full_name)
     values = {
         "email": email.strip().lower() if email else None,
         "phone": to_e164(phone) if phone else None,
@@ -53,10 +55,17 @@ def find_or_create_person(
     }
     created = person is None
     if person is None:
-        person = Person(source=source)
+        person = Person(source=source[:64] if source else None)
         db.session.add(person)
     for key, value in values.items():
         if value and not getattr(person, key):
             setattr(person, key, value)
     db.session.flush()
     return person, created
+
+
+def split_name(full_name: str) -> tuple[str | None, str | None]:
+    """"Ana María López" → ("Ana", "María López"): the first word, then the rest. Good enough to
+    greet someone by first name; a form that asks for both names gives them exactly."""
+    first, _, rest = full_name.strip().partition(" ")
+    return (first or None), (rest.strip() or None)

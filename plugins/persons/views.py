@@ -11,6 +11,7 @@ from plugins.accounts import require_admin
 from plugins.core.extensions import db
 from plugins.core.pages import paging_args, respond
 from plugins.persons.models import Person
+from plugins.persons.registry import persons_state
 
 bp = Blueprint("persons", __name__, url_prefix="/admin/persons", template_folder="templates")
 bp.before_request(require_admin)
@@ -53,4 +54,7 @@ def index() -> t.Any:
 @bp.get("/<int:person_id>")
 def detail(person_id: int) -> t.Any:
     person = db.session.get(Person, person_id) or abort(404, description="No such person.")
-    return respond("persons/detail.html", {"person": person_json(person)}, person=person)
+    sections = persons_state().sections(person)
+    payload = {"person": person_json(person), "sections": {s.key: s.json for s in sections if s.key}}
+    source = persons_state().source_label(person.source)
+    return respond("persons/detail.html", payload, person=person, sections=sections, source=source)

@@ -145,26 +145,79 @@ def test_nav_page(admin_tab: Tab, label: str, path: str, heading: str, texts: li
 
 
 def test_leads_list_columns_and_badges(admin_tab: Tab) -> None:
+    admin_tab.page.set_viewport_size({"width": 1366, "height": 800})
     admin_tab.goto("/admin/meta-ads/leads")
     headers = admin_tab.page.locator("main thead th").all_inner_texts()
-    assert [h.strip().lower() for h in headers] == ["name", "created", "contact", "form / campaign", "status", "assigned"]
+    assert [h.strip().lower() for h in headers] == ["name", "status", "phone", "source", "ad", "assigned", "created ↓"]
     rows = admin_tab.page.locator("main tbody tr")
     expect(rows).to_have_count(6)
     first = rows.first
-    expect(first).to_contain_text("2026-03-14 09:26 UTC")
+    expect(first.locator("time")).to_have_attribute("title", "2026-03-14 09:26 UTC")
     expect(first).to_contain_text("zoe.mueller@example.de")
     expect(first).to_contain_text("+4915112345678")
+    expect(first).to_contain_text("Facebook")
     expect(first).to_contain_text("Probefahrt anfragen")
     expect(first).to_contain_text("Spring test rides 2026 — DE")
     expect(rows.last).to_contain_text("Organic")
     expect(rows.last).to_contain_text("Unassigned")
     assert not admin_tab.page.locator("main .table-wrap").evaluate("el => el.scrollWidth > el.clientWidth"), (
-        "at 1280 px every column of the leads list fits without scrolling"
+        "at 1366 px every column of the leads list fits without scrolling"
     )
     for status in ["new", "contacted", "qualified", "converted", "disqualified", "archived"]:
         expect(admin_tab.page.locator(f"main .badge-{status}")).to_have_count(1)
     expect(admin_tab.page.locator("main .count")).to_have_text("6")
     expect(admin_tab.page.locator(".pagination")).to_contain_text("Showing 1–6 of 6 leads")
+    # The bulk bar shows only while rows are selected, and selected rows are highlighted.
+    bar = admin_tab.page.locator(".bulk-bar")
+    expect(bar).to_be_hidden()
+    first.locator('input[name="ids"]').check()
+    expect(bar).to_be_visible()
+    expect(bar).to_contain_text("1 lead selected")
+    highlighted = first.locator("td").first.evaluate("el => getComputedStyle(el).backgroundColor")
+    assert highlighted != rows.nth(1).locator("td").first.evaluate("el => getComputedStyle(el).backgroundColor")
+    admin_tab.screenshot("leads-selected")
+    first.locator('input[name="ids"]').uncheck()
+    expect(bar).to_be_hidden()
+    admin_tab.screenshot("leads")
+    admin_tab.assert_clean()
+
+
+def test_leads_list_sorts_by_created_and_changes_page_size(admin_tab: Tab) -> None:
+    admin_tab.goto("/admin/meta-ads/leads")
+    admin_tab.page.locator("main thead a.sort").click()
+    admin_tab.page.wait_for_load_state()
+    assert parse_qs(urlsplit(admin_tab.page.url).query)["order"] == ["created_time"]
+    expect(admin_tab.page.locator("main thead th[aria-sort]")).to_have_attribute("aria-sort", "ascending")
+    admin_tab.page.get_by_label("Leads per page").select_option("25")
+    admin_tab.page.get_by_role("button", name="Filter").click()
+    admin_tab.page.wait_for_load_state()
+    assert parse_qs(urlsplit(admin_tab.page.url).query)["limit"] == ["25"]
+    admin_tab.assert_clean()
+
+
+def test_an_invalid_filter_is_a_message_above_the_list(admin_tab: Tab) -> None:
+    admin_tab.goto("/admin/meta-ads/leads?created_after=yesterday", expect_status=400)
+    expect(admin_tab.page.get_by_role("alert")).to_contain_text("These filters could not be used")
+    expect(admin_tab.page.locator("main tbody tr")).to_have_count(6)
+    admin_tab.screenshot("leads-invalid-filter")
+    admin_tab.assert_clean(allow=[HTTP_ERROR_LOG])
+
+
+def test_new_leads_notice_appears_while_the_page_is_open(admin_tab: Tab, live_server: LiveServer) -> None:
+    admin_tab.goto("/admin/meta-ads/leads")
+    notice = admin_tab.page.locator(".new-leads")
+    expect(notice).to_be_hidden()
+    # Pretend the list had 3 fewer leads when it was shown, and ask again at once.
+    admin_tab.page.evaluate(
+        """() => { const n = document.querySelector('.new-leads');
+                   const copy = n.cloneNode(true);
+                   copy.setAttribute('data-poll-count', String(Number(n.dataset.pollCount) - 3));
+                   copy.setAttribute('data-poll-seconds', '0.2');
+                   n.replaceWith(copy); }"""
+    )
+    admin_tab.page.add_script_tag(url="/static/platform.js")
+    expect(notice).to_have_text("3 new leads — show")
+    admin_tab.screenshot("leads-new-notice")
     admin_tab.assert_clean()
 
 
@@ -398,7 +451,7 @@ def test_not_found_page(admin_tab: Tab) -> None:
 
 
 def test_bad_request_page(admin_tab: Tab) -> None:
-    admin_tab.goto("/admin/meta-ads/leads?limit=abc", expect_status=400)
+    admin_tab.goto("/admin/meta-ads/lead-forms?limit=abc", expect_status=400)
     expect(admin_tab.page.locator(".error-code")).to_have_text("400")
     expect(admin_tab.page.get_by_role("heading", name="That request was not valid")).to_be_visible()
     expect(admin_tab.page.locator("main")).to_contain_text("limit must be a whole number.")
@@ -469,9 +522,14 @@ def test_empty_states(empty_tab: Tab) -> None:
 def test_mobile_leads_list_and_detail(mobile_tab: Tab, live_server: LiveServer) -> None:
     mobile_tab.goto("/admin/meta-ads/leads")
     expect(mobile_tab.page.locator("main tbody tr")).to_have_count(6)
-    assert not mobile_tab.has_horizontal_overflow(), "the page, not just the table, scrolls sideways"
+    assert not mobile_tab.has_horizontal_overflow(), "the page scrolls sideways"
+    # A card per lead, its status first.
+    card = mobile_tab.page.locator("main tbody tr").first
+    status_top = card.locator(".col-status").bounding_box()
+    name_top = card.locator(".col-name").bounding_box()
+    assert status_top and name_top and status_top["y"] < name_top["y"]
     table_wrap = mobile_tab.page.locator("main .table-wrap")
-    assert table_wrap.evaluate("el => el.scrollWidth > el.clientWidth"), "the table should scroll inside its frame"
+    assert not table_wrap.evaluate("el => el.scrollWidth > el.clientWidth"), "cards, not a table scrolling sideways"
     mobile_tab.screenshot("leads-mobile")
 
     mobile_tab.goto(f"/admin/meta-ads/leads/{live_server.ids['lead']}")

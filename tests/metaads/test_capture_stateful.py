@@ -138,3 +138,30 @@ def test_the_lead_path_under_any_order_of_events(app: Flask, client: FlaskClient
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
         ),
     )
+
+
+def test_a_lead_the_reconciler_stores_after_its_webhook_failed_is_linked_to_its_inbox_row(
+    app: Flask, client: FlaskClient, graph: SandboxState, connected: int
+) -> None:
+    """The sequence Hypothesis once found (kept here so it runs without any example database):
+    Graph fails the worker's read, so the inbox row waits for a retry; the reconciler then reads
+    the lead and settles the row. The row must end processed *with* its lead, not processed with
+    ``lead_id`` empty, nor with the error code of the read that failed."""
+    state = make_machine(client, graph)()
+    check = [
+        state.no_lead_gives_up_on_a_passing_failure,
+        state.one_inbox_row_per_delivered_lead_counting_deliveries,
+        state.stored_leads_are_meta_s_leads_verbatim,
+    ]
+    state.graph_fails(kind="http_500", times=1)
+    lead = state.new_lead(answer="Zoë Ünïcödé 李", form="standard", organic=False)
+    state.deliver(again=0, batch=[lead], big_numbers=False)
+    assert inbox_rows([lead])[lead].status == InboxStatus.PENDING  # waiting for its retry
+    state.reconciler_runs()
+    for invariant_holds in check:
+        invariant_holds()
+    row = inbox_rows([lead])[lead]
+    assert row.status == InboxStatus.PROCESSED
+    assert row.lead_id == stored_leads([lead])[lead].id
+    assert row.last_error is None and row.error_code is None  # the failed read is over, as with the worker
+    state.teardown()

@@ -7,7 +7,6 @@ import csv
 import io
 import json
 import re
-import tempfile
 import typing as t
 from pathlib import Path
 
@@ -16,7 +15,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis.configuration import set_hypothesis_home_dir
 
 from metaads.leads.export import FORMULA_TRIGGERS, PHONE_AT, SEED_COLUMNS, CsvExport, neutralise, restore
 from metaads.leads.filters import LeadFilters
@@ -42,6 +40,9 @@ def rows_of(data: bytes) -> list[dict[str, str]]:
 def export(client: FlaskClient, headers: dict[str, str], query: str = "", **body: t.Any) -> t.Any:
     # Buffered: the test client runs each request in a context of its own, and the streamed body
     # must be read inside it (a WSGI server reads it in the request's own context).
+    # These tests read the full dump's columns; the readable format has tests of its own.
+    if "format=" not in query:
+        body.setdefault("format", "full")
     return client.post(f"{EXPORT}?{query}", json=body, headers=headers, buffered=True)
 
 
@@ -119,9 +120,6 @@ def test_formulas_are_neutralised_in_every_column(app: Flask, client: FlaskClien
             assert record[column] == "'" + payload and restore(record[column]) == payload
 
 
-# Hypothesis keeps its files in ./.hypothesis by default; in this checkout tox.ini's norecursedirs
-# (which replaces pytest's defaults) makes every later pytest run fail on that folder.
-set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "metaads-hypothesis")
 PROPERTY = settings(max_examples=300)
 
 
@@ -168,7 +166,8 @@ def test_question_columns_are_the_union_over_the_matched_forms(
         return [name for name in header if name.startswith("answer:")]
 
     assert answer_columns("campaign_id=c1") == ["answer:email", "answer:which_models", "answer:topics"]
-    assert answer_columns(f"form_id={news.id}") == ["answer:email", "answer:topics"]
+    assert answer_columns(f"lead_form_id={news.id}") == ["answer:email", "answer:topics"]
+    assert answer_columns(f"form_id={news.meta_form_id}") == ["answer:email", "answer:topics"]
     assert answer_columns("") == ["answer:email", "answer:which_models", "answer:topics", "answer:budget"]
 
 
@@ -248,7 +247,7 @@ def test_export_from_the_list_page(app: Flask, admin_client: FlaskClient) -> Non
     response = admin_client.post(EXPORT, data=data, buffered=True)
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"), newline="")))
-    assert [row["full_name"] for row in rows] == ["Ingrid Bjørnstad"]
+    assert [row["Full name"] for row in rows] == ["Ingrid Bjørnstad"]  # the page's export is the readable one
     assert admin_client.post(EXPORT, data={"status": "contacted"}, buffered=True).status_code == 400  # no CSRF token
 
 
@@ -311,3 +310,42 @@ def test_answers_in_an_odd_shape_are_still_exported(app: Flask, client: FlaskCli
     [row] = rows_of(export(client, api_headers).data)
     assert row["answer:which_models"] == "City E-Bike"
     assert json.loads(row["other_answers"]) == {"budget": ["2500"]}
+
+
+SOLAR_QUESTIONS = [
+    {"key": "full_name", "label": "Full name", "type": "FULL_NAME"},
+    {
+        "key": "what_is_your_budget?",
+        "label": "What is your budget?",
+        "type": "CUSTOM",
+        "options": [{"key": "over_50k", "value": "Over 50k €"}, {"key": "up_to_10k", "value": "Up to 10k €"}],
+    },
+]
+
+
+def test_the_readable_export_has_words_names_and_labels(
+    app: Flask, client: FlaskClient, api_headers: dict[str, str], admin: t.Any
+) -> None:
+    form = make_form("Quote request – Solar", questions=SOLAR_QUESTIONS)
+    make_lead(
+        form,
+        full_name="Zoë Müller",
+        phone="+4915112345678",
+        answers={"full_name": ["Zoë Müller"], "what_is_your_budget?": ["over_50k"], "gone_question": ["x"]},
+        assigned_to=str(admin.id),
+        status=LeadStatus.CONTACTED,
+        meta_platform="ig",
+    )
+    db.session.commit()
+    data = export(client, api_headers, format="readable").data
+    header = next(csv.reader(io.StringIO(data.decode())))
+    assert header[:4] == ["Lead ID", "Created (UTC)", "Status", "Full name"]
+    assert {"platform_id", "metadata", "erased_at", "person_id", "lead_form_id", "source"}.isdisjoint(header)
+    assert header[-2:] == ["What is your budget?", "Other answers"] and header.count("Full name") == 1  # same label, one column
+    [row] = rows_of(data)
+    assert row["Status"] == "Contacted" and row["Form"] == "Quote request – Solar" and row["Source"] == "Instagram"
+    assert row["Assigned to"] == admin.display_name and row["Phone (digits)"] == "4915112345678"
+    assert row["What is your budget?"] == "Over 50k €"
+    assert row["Other answers"] == '{"gone_question":["x"]}'
+    full = export(client, api_headers, format="full").data.decode()
+    assert full.startswith("id,") and "platform_id" in full.splitlines()[0]

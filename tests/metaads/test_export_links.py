@@ -59,7 +59,7 @@ def test_a_signed_link_downloads_without_a_login(
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8" and response.headers["Cache-Control"] == "no-store"
     assert response.headers["Content-Disposition"].startswith("attachment; filename=leads-")
     rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"), newline="")))
-    assert sorted(int(row["id"]) for row in rows) == sorted(leads[1::2])
+    assert sorted(int(row["Lead ID"]) for row in rows) == sorted(leads[1::2])
     [entry] = db.session.execute(db.select(LeadActivity).where(LeadActivity.action == "exported")).scalars()
     assert entry.details == {
         "filters": {"status": "new"},

@@ -89,13 +89,26 @@ def test_convert_keeps_a_person_already_linked(app: Flask, client: FlaskClient, 
     assert len(persons()) == 1 and activities(lead.id, "person_linked") == []
 
 
-def test_convert_is_only_the_step_after_qualified(app: Flask, client: FlaskClient, api_headers: dict[str, str]) -> None:
-    lead = make_lead(make_form(), status=LeadStatus.NEW)
+@pytest.mark.parametrize("status", [LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED])
+def test_convert_works_from_any_open_status(
+    app: Flask, client: FlaskClient, api_headers: dict[str, str], status: LeadStatus
+) -> None:
+    lead = make_lead(make_form(), status=status)
     db.session.commit()
     response = convert(client, api_headers, lead.id)
-    assert response.status_code == 409
-    assert response.get_json()["error"]["details"]["allowed"] == ["contacted", "disqualified", "archived"]
-    assert persons() == [] and fresh(lead.id).status == LeadStatus.NEW
+    assert response.status_code == 200, response.get_json()
+    assert fresh(lead.id).status == LeadStatus.CONVERTED and len(persons()) == 1
+
+
+@pytest.mark.parametrize("status", [LeadStatus.DISQUALIFIED, LeadStatus.ARCHIVED])
+def test_a_closed_lead_is_reopened_before_it_converts(
+    app: Flask, client: FlaskClient, api_headers: dict[str, str], status: LeadStatus
+) -> None:
+    lead = make_lead(make_form(), status=status)
+    db.session.commit()
+    response = convert(client, api_headers, lead.id)
+    assert response.status_code == 409 and response.get_json()["error"]["details"]["allowed"][0] == "new"
+    assert persons() == [] and fresh(lead.id).status == status
 
 
 def test_converting_again_changes_nothing(app: Flask, client: FlaskClient, api_headers: dict[str, str]) -> None:
@@ -156,20 +169,20 @@ def test_bulk_assign(app: Flask, client: FlaskClient, api_headers: dict[str, str
 
 def test_bulk_is_all_or_nothing(app: Flask, client: FlaskClient, api_headers: dict[str, str]) -> None:
     form = make_form()
-    fine, stuck = make_lead(form, status=LeadStatus.CONTACTED), make_lead(form, status=LeadStatus.NEW)
+    fine, stuck = make_lead(form, status=LeadStatus.NEW), make_lead(form, status=LeadStatus.CONVERTED)
     db.session.commit()
-    response = bulk(client, api_headers, ids=[fine.id, stuck.id], status="qualified")
+    response = bulk(client, api_headers, ids=[fine.id, stuck.id], status="contacted")
     assert response.status_code == 409
     details = response.get_json()["error"]["details"]
     assert details == {
-        "requested": "qualified",
-        "refused": [{"id": stuck.id, "status": "new", "allowed": ["contacted", "disqualified", "archived"]}],
+        "requested": "contacted",
+        "refused": [{"id": stuck.id, "status": "converted", "allowed": ["new", "archived"]}],
     }
-    assert fresh(fine.id).status == LeadStatus.CONTACTED and activities(fine.id) == []
+    assert fresh(fine.id).status == LeadStatus.NEW and activities(fine.id) == []
 
     missing = bulk(client, api_headers, ids=[fine.id, 987654], status="archived")
     assert missing.status_code == 404 and missing.get_json()["error"]["details"] == {"missing": [987654]}
-    assert fresh(fine.id).status == LeadStatus.CONTACTED
+    assert fresh(fine.id).status == LeadStatus.NEW
 
 
 @pytest.mark.parametrize(

@@ -59,8 +59,8 @@ def test_lead_form_page_shows_the_questions_and_links_to_its_leads(admin_client:
         "https://acme.example/privacy",
     ]:
         assert text in html, text
-    assert f'href="/admin/meta-ads/leads?form_id={forms["bikes"]}"' in html
-    assert f'<input type="hidden" name="form_id" value="{forms["bikes"]}">' in html  # its export button
+    assert f'href="/admin/meta-ads/leads?lead_form_id={forms["bikes"]}"' in html
+    assert f'<input type="hidden" name="lead_form_id" value="{forms["bikes"]}">' in html  # its export button
     empty = admin_client.get(f"{FORMS}/{forms['empty']}").get_data(as_text=True)
     assert "No questions synced for this form yet." in empty
 
@@ -68,4 +68,4 @@ def test_lead_form_page_shows_the_questions_and_links_to_its_leads(admin_client:
 def test_lead_forms_page(admin_client: FlaskClient, forms: dict[str, int]) -> None:
     html = admin_client.get(FORMS).get_data(as_text=True)
     assert "Bikes" in html and "Archived sign-up" in html and "2026-03-14" in html
-    assert f'href="/admin/meta-ads/leads?form_id={forms["bikes"]}"' in html
+    assert f'href="/admin/meta-ads/leads?lead_form_id={forms["bikes"]}"' in html

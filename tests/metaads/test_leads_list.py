@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 
 from metaads.models.enums import LeadStatus
 from plugins.core.extensions import db
-from tests.metaads.test_leads_support import LEADS, at, leads_config, make_form, make_lead, make_user
+from tests.metaads.test_leads_support import LEADS, at, form_token, leads_config, make_form, make_lead, make_user
 
 
 @pytest.fixture
@@ -125,8 +125,24 @@ def test_filters(client: FlaskClient, api_headers: dict[str, str], sample: dict,
 
 
 def test_filters_by_form_and_assignee_ids(client: FlaskClient, api_headers: dict[str, str], sample: dict) -> None:
-    assert ids(client, api_headers, f"form_id={sample['forms']['news']}") == [sample["sofia"], sample["old"]]
+    assert ids(client, api_headers, f"lead_form_id={sample['forms']['news']}") == [sample["sofia"], sample["old"]]
     assert ids(client, api_headers, f"assigned_to={sample['users']['bob']}") == [sample["jose"]]
+
+
+def test_filters_match_the_values_a_lead_carries(client: FlaskClient, api_headers: dict[str, str], sample: dict) -> None:
+    """A client filters by the form_id, campaign_id and ad_id it reads on a lead, and gets it back."""
+    body = client.get(f"{LEADS}?lead_form_id={sample['forms']['news']}", headers=api_headers).get_json()
+    lead = body["leads"][0]
+    for name in ("form_id", "campaign_id", "ad_id", "lead_form_id"):
+        if lead[name] is None:
+            continue
+        found = client.get(f"{LEADS}?{name}={lead[name]}", headers=api_headers).get_json()["leads"]
+        assert lead["id"] in [row["id"] for row in found], name
+        assert all(row[name] == lead[name] for row in found), name
+    meta_form = lead["form_id"]
+    assert meta_form != str(sample["forms"]["news"])
+    assert ids(client, api_headers, f"form_id={meta_form}") == [sample["sofia"], sample["old"]]
+    assert ids(client, api_headers, f"form_id={sample['forms']['news']}") == []  # our id is lead_form_id
 
 
 def test_status_counts_follow_the_other_filters_not_the_status(
@@ -141,8 +157,10 @@ def test_status_counts_follow_the_other_filters_not_the_status(
     ("query", "field"),
     [
         ("status=won", "status"),
-        ("form_id=abc", "form_id"),
-        ("form_id=0", "form_id"),
+        ("lead_form_id=abc", "lead_form_id"),
+        ("lead_form_id=0", "lead_form_id"),
+        ("form_id=" + "9" * 65, "form_id"),
+        ("include_test=maybe", "include_test"),
         ("assigned_to=ada@example.com", "assigned_to"),
         ("created_after=yesterday", "created_after"),
         ("created_after=2026-03-14&created_before=2026-03-01", "created_before"),
@@ -217,7 +235,7 @@ def test_keyset_paging_keeps_the_filters(app: Flask, client: FlaskClient, api_he
     for _ in range(6):
         make_lead(form)
     db.session.commit()
-    pages = walk(client, api_headers, f"limit=3&status=contacted&form_id={form.id}", "next_cursor")
+    pages = walk(client, api_headers, f"limit=3&status=contacted&lead_form_id={form.id}", "next_cursor")
     assert flat(pages) == list(reversed(wanted))
 
 
@@ -263,19 +281,22 @@ def test_page_has_status_tabs_with_counts_and_a_labelled_filter_form(admin_clien
         "Archived": "0",
     }
     assert re.search(r'href="/admin/meta-ads/leads\?campaign_id=c1&amp;status=contacted"', html)
+    # The compact filter bar: every control keeps a label (some only for screen readers); the
+    # status is chosen by the tabs.
     for field, label in [
         ("q", "Search"),
-        ("status", "Status"),
-        ("form_id", "Form"),
+        ("lead_form_id", "Form"),
         ("campaign_id", "Campaign"),
         ("ad_id", "Ad"),
         ("assigned_to", "Assigned to"),
         ("created_after", "From"),
-        ("created_before", "Before"),
+        ("created_before", "to"),
+        ("limit", "Leads per page"),
     ]:
         element_id = re.search(rf'id="([\w-]+)" name="{field}"|name="{field}"[^>]*id="([\w-]+)"', html)
         assert element_id, field
-        assert f'<label for="{element_id.group(1) or element_id.group(2)}">{label}</label>' in html
+        element = element_id.group(1) or element_id.group(2)
+        assert re.search(rf'<label (class="visually-hidden" )?for="{element}">{label}</label>', html)
     assert '<option value="c1" selected>Campaign c1</option>' in html  # a campaign not synced yet stays chosen
     assert "José Ñúñez" in html and "Σοφία" not in html
 
@@ -313,10 +334,20 @@ def test_page_empty_states_say_what_to_do(admin_client: FlaskClient, app: Flask)
     assert "No more leads" in past and "Go to the first page" in past
 
 
-def test_page_bad_filter_is_a_400_page_naming_the_field(admin_client: FlaskClient) -> None:
+def test_page_bad_filter_is_an_inline_message_above_the_list(admin_client: FlaskClient, sample: dict) -> None:
     response = admin_client.get(f"{LEADS}?status=won")
     assert response.status_code == 400
-    assert "<strong>status</strong>" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert re.search(r'<p class="callout callout-error filter-error" role="alert">[^<]*Status: ', html)
+    assert "José Ñúñez" in html and '<form class="filter-bar"' in html  # the list itself, unfiltered
+
+
+def test_bulk_without_a_selection_says_select_some_leads_first(admin_client: FlaskClient, sample: dict) -> None:
+    token = form_token(admin_client, LEADS)
+    response = admin_client.post(f"{LEADS}/bulk", data={"csrf_token": token, "status": "contacted", "next": LEADS})
+    assert response.status_code == 303
+    html = admin_client.get(LEADS).get_data(as_text=True)
+    assert "Select some leads first" in html and "Missing data for required field" not in html
 
 
 def test_a_free_text_search_counts_in_one_pass_with_the_same_cap(

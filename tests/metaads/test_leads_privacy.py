@@ -136,11 +136,16 @@ def test_the_page_asks_before_erasing(app: Flask, admin_client: FlaskClient) -> 
     confirm = admin_client.get(f"{page}/erase").get_data(as_text=True)
     assert "Delete Zoë Müller's personal data?" in confirm and "This cannot be undone" in confirm
     assert fresh(lead.id).erased_at is None  # looking at the question changes nothing
-    response = admin_client.post(f"{page}/erase", data={"csrf_token": form_token(admin_client, f"{page}/erase")})
+    refused = admin_client.post(f"{page}/erase", data={"csrf_token": form_token(admin_client, f"{page}/erase")})
+    assert refused.status_code == 303 and fresh(lead.id).erased_at is None  # no reason given: nothing deleted
+    assert flashes(admin_client, page) == [("error", "Say why this lead&#39;s personal data is deleted.")]
+    assert 'name="reason"' in admin_client.get(f"{page}/erase").get_data(as_text=True)
+    token = form_token(admin_client, f"{page}/erase")
+    response = admin_client.post(f"{page}/erase", data={"csrf_token": token, "reason": "consent_withdrawn"})
     assert response.status_code == 303 and response.headers["Location"] == page
     assert flashes(admin_client, page) == [("success", "Personal data deleted. The lead&#39;s source and status are kept.")]
     html = admin_client.get(page).get_data(as_text=True)
-    assert "Erased lead" in html and "zoe@example.de" not in html and "Personal data deleted (on request)" in html
+    assert "Erased lead" in html and "zoe@example.de" not in html and "Personal data deleted (consent withdrawn)" in html
 
 
 def test_retention_does_nothing_unless_configured(app: Flask) -> None:

@@ -4,6 +4,7 @@ activity log, the ``lead_status_changed`` signal, and the browser's form posts."
 
 from __future__ import annotations
 
+import re
 import typing as t
 from pathlib import Path
 
@@ -67,7 +68,7 @@ def test_detail_gives_answers_under_the_form_labels(app: Flask, client: FlaskCli
         {"key": "postleitzahl", "question": "postleitzahl", "type": None, "answer": "50823"},
         {"key": "comments", "question": "comments", "type": None, "answer": None},
     ]
-    assert body["allowed_transitions"] == ["contacted", "disqualified", "archived"]
+    assert body["allowed_transitions"] == ["contacted", "qualified", "converted", "disqualified", "archived"]
     assert body["field_data"][1] == {"name": "which_models", "values": ["City E-Bike", "Cargo Family"]}
     assert body["status"] == "new" and body["activities"] == []
 
@@ -109,14 +110,15 @@ def test_contacted_at_is_set_only_the_first_time(app: Flask, client: FlaskClient
     assert fresh(lead_id).contacted_at == first
 
 
+#: Moving back is a reopen, and only to where the lead was (``new`` without history); a converted
+#: lead is archived, not disqualified.
 FORBIDDEN = [
-    ("new", "qualified", ["contacted", "disqualified", "archived"]),
-    ("new", "converted", ["contacted", "disqualified", "archived"]),
-    ("contacted", "new", ["qualified", "disqualified", "archived"]),
-    ("contacted", "converted", ["qualified", "disqualified", "archived"]),
+    ("contacted", "new", ["qualified", "converted", "disqualified", "archived"]),
     ("qualified", "contacted", ["converted", "disqualified", "archived"]),
-    ("converted", "qualified", ["disqualified", "archived"]),
-    ("converted", "new", ["disqualified", "archived"]),
+    ("qualified", "new", ["converted", "disqualified", "archived"]),
+    ("converted", "qualified", ["new", "archived"]),
+    ("converted", "contacted", ["new", "archived"]),
+    ("converted", "disqualified", ["new", "archived"]),
     ("disqualified", "contacted", ["new", "archived"]),
     ("archived", "qualified", ["new", "disqualified"]),
 ]
@@ -136,7 +138,71 @@ def test_a_forbidden_transition_is_a_409_listing_the_allowed_ones(
     assert fresh(lead_id).status == LeadStatus(current) and activities(lead_id) == []
 
 
-@pytest.mark.parametrize("current", ["new", "contacted", "qualified", "converted"])
+SKIPS = [("new", "qualified"), ("new", "converted"), ("contacted", "converted")]
+
+
+@pytest.mark.parametrize(("current", "target"), SKIPS)
+def test_forward_moves_may_skip_steps(
+    app: Flask, client: FlaskClient, api_headers: dict[str, str], admin: t.Any, current: str, target: str
+) -> None:
+    lead_id = lead_in(LeadStatus(current))
+    response = patch(client, api_headers, lead_id, status=target)
+    assert response.status_code == 200, response.get_json()
+    lead = fresh(lead_id)
+    assert lead.status == LeadStatus(target) and lead.contacted_at is not None  # skipping a call still was one
+    assert (lead.converted_at is not None) == (target == "converted") and (lead.person_id is not None) == (target == "converted")
+    action = "converted" if target == "converted" else "status_changed"
+    logged = [(a.action, a.from_value, a.to_value, a.details) for a in activities(lead_id, action)]
+    assert logged == [(action, current, target, None)]
+
+
+def test_a_converted_lead_reopens_to_the_status_it_was_converted_from(
+    app: Flask, client: FlaskClient, api_headers: dict[str, str]
+) -> None:
+    lead_id = lead_in(LeadStatus.NEW)
+    assert patch(client, api_headers, lead_id, status="contacted").status_code == 200
+    assert patch(client, api_headers, lead_id, status="converted").status_code == 200
+    detail = client.get(f"{LEADS}/{lead_id}", headers=api_headers).get_json()["lead"]
+    assert detail["allowed_transitions"] == ["contacted", "archived"]
+    assert patch(client, api_headers, lead_id, status="contacted").status_code == 200
+    reopened = activities(lead_id, "status_changed")[-1]
+    assert (reopened.from_value, reopened.to_value, reopened.details) == ("converted", "contacted", {"reopened": True})
+    lead = fresh(lead_id)
+    assert lead.converted_at is not None and lead.person_id is not None  # what happened stays recorded
+
+
+def test_a_converted_lead_archived_reopens_as_converted(app: Flask, client: FlaskClient, api_headers: dict[str, str]) -> None:
+    lead_id = lead_in(LeadStatus.QUALIFIED)
+    for step in ("converted", "archived"):
+        assert patch(client, api_headers, lead_id, status=step).status_code == 200
+    detail = client.get(f"{LEADS}/{lead_id}", headers=api_headers).get_json()["lead"]
+    assert detail["allowed_transitions"] == ["converted", "disqualified"]
+
+
+def test_the_page_offers_skips_and_a_converted_lead_archive_and_reopen(app: Flask, admin_client: FlaskClient) -> None:
+    def buttons(lead_id: int) -> list[str]:
+        html = admin_client.get(f"{LEADS}/{lead_id}").get_data(as_text=True)
+        return re.findall(r'<button type="submit" class="(?:primary|secondary) block">([^<]+)</button>', html)
+
+    assert buttons(lead_in(LeadStatus.NEW)) == [
+        "Mark as contacted",
+        "Mark as qualified",
+        "Convert to customer",
+        "Disqualify",
+        "Archive",
+    ]
+    assert buttons(lead_in(LeadStatus.CONVERTED)) == ["Reopen as new", "Archive"]
+    assert buttons(lead_in(LeadStatus.ARCHIVED)) == ["Reopen as new", "Disqualify"]
+
+
+def test_converting_from_the_page_skips_steps(app: Flask, admin_client: FlaskClient) -> None:
+    lead_id = lead_in(LeadStatus.NEW)
+    page = f"{LEADS}/{lead_id}"
+    response = admin_client.post(f"{page}/convert", data={"csrf_token": form_token(admin_client, page)})
+    assert response.status_code == 303 and fresh(lead_id).status == LeadStatus.CONVERTED
+
+
+@pytest.mark.parametrize("current", ["new", "contacted", "qualified"])
 @pytest.mark.parametrize("target", ["disqualified", "archived"])
 def test_disqualify_and_archive_from_any_open_status(
     app: Flask, client: FlaskClient, api_headers: dict[str, str], current: str, target: str
@@ -144,6 +210,12 @@ def test_disqualify_and_archive_from_any_open_status(
     lead_id = lead_in(LeadStatus(current))
     assert patch(client, api_headers, lead_id, status=target).status_code == 200
     assert fresh(lead_id).status == LeadStatus(target)
+
+
+def test_a_converted_lead_is_archived_not_disqualified(app: Flask, client: FlaskClient, api_headers: dict[str, str]) -> None:
+    lead_id = lead_in(LeadStatus.CONVERTED)
+    assert patch(client, api_headers, lead_id, status="disqualified").status_code == 409
+    assert patch(client, api_headers, lead_id, status="archived").status_code == 200
 
 
 def test_archived_and_disqualified_switch_between_each_other(
@@ -294,13 +366,13 @@ def test_browser_forms_change_status_add_notes_and_assign_then_redirect(
 
 
 def test_a_refused_form_post_goes_back_with_the_reason(app: Flask, admin_client: FlaskClient) -> None:
-    lead_id = lead_in(LeadStatus.NEW)
+    lead_id = lead_in(LeadStatus.QUALIFIED)
     page = f"{LEADS}/{lead_id}"
-    response = admin_client.post(page, data={"csrf_token": form_token(admin_client, page), "status": "converted"})
+    response = admin_client.post(page, data={"csrf_token": form_token(admin_client, page), "status": "new"})
     assert response.status_code == 303 and response.headers["Location"] == page
     [(category, message)] = flashes(admin_client, page)
-    assert category == "error" and "Allowed next: contacted, disqualified, archived." in message
-    assert fresh(lead_id).status == LeadStatus.NEW
+    assert category == "error" and "Allowed next: converted, disqualified, archived." in message
+    assert fresh(lead_id).status == LeadStatus.QUALIFIED
 
 
 def test_a_form_post_without_the_csrf_token_is_refused(app: Flask, admin_client: FlaskClient) -> None:

@@ -5,7 +5,9 @@
    - A bulk form (form.bulk) gets a "select all" checkbox and says how many rows are selected;
      without this file each row's checkbox still works on its own.
    - An element with an id and data-live is replaced every few seconds by the same element of a
-     fresh copy of the page, until the fresh one no longer says data-live (or five minutes pass). */
+     fresh copy of the page, until the fresh one no longer says data-live (or five minutes pass).
+   - A hidden notice marked data-poll-url asks that URL (as JSON) every 30 seconds for its
+     `count`; when it grew past data-poll-count the notice shows "N new leads — show". */
 (function () {
   "use strict";
 
@@ -44,7 +46,7 @@
       var chosen = Array.prototype.filter.call(boxes, function (box) { return box.checked; }).length;
       all.checked = chosen === boxes.length;
       all.indeterminate = chosen > 0 && chosen < boxes.length;
-      if (status) status.textContent = chosen ? chosen + " selected" : "";
+      if (status) status.textContent = chosen ? (chosen === 1 ? "1 lead selected:" : chosen + " leads selected:") : "";
     }
 
     all.hidden = false;
@@ -75,5 +77,28 @@
     }
 
     window.setTimeout(refresh, LIVE_EVERY_MS);
+  });
+
+  // "3 new leads — show": the list's own JSON, asked again while the page is open.
+  Array.prototype.forEach.call(document.querySelectorAll("[data-poll-url]"), function (notice) {
+    var url = notice.getAttribute("data-poll-url");
+    var shown = Number(notice.getAttribute("data-poll-count"));
+    var link = notice.querySelector("a");
+    if (!url || !link || !window.fetch) return;
+    function check() {
+      if (document.hidden) return;
+      window.fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (body) {
+          var fresh = body && typeof body.count === "number" ? body.count - shown : 0;
+          if (fresh <= 0) return;
+          var noun = notice.getAttribute(fresh === 1 ? "data-poll-one" : "data-poll-many");
+          link.textContent = fresh + " " + noun + " — show";
+          notice.hidden = false;
+        })
+        .catch(function () { /* offline for a moment: try again next time */ });
+    }
+    var every = Number(notice.getAttribute("data-poll-seconds")) || 30;
+    window.setInterval(check, every * 1000);
   });
 })();

@@ -12,6 +12,8 @@ import requests
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from metaads.connections import graph_service
 from metaads.models import AdAccount, AdCampaign, AdSet, AdWrite, LeadForm, WriteStatus
@@ -431,3 +433,50 @@ def test_unknown_ids_are_404(client: FlaskClient, api_headers: dict[str, str], a
     for path in ("campaigns/999", "adsets/999", "ads/999"):
         assert client.get(f"{BASE}/{path}", headers=api_headers).status_code == 404
         assert client.post(f"{BASE}/{path}/pause", headers=api_headers).status_code == 404
+
+
+# -- nothing a client sends is a 500 -------------------------------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=True) | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=6,
+)
+CAMPAIGN_FIELDS = [
+    "name",
+    "objective",
+    "status",
+    "daily_budget",
+    "lifetime_budget",
+    "special_ad_categories",
+    "bid_strategy",
+    "start_time",
+    "stop_time",
+    "validate_only",
+]
+AD_SET_FIELDS = [
+    "name",
+    "optimization_goal",
+    "billing_event",
+    "targeting",
+    "daily_budget",
+    "bid_amount",
+    "promoted_object",
+    "destination_type",
+    "end_time",
+]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(changes=st.dictionaries(st.sampled_from(CAMPAIGN_FIELDS + AD_SET_FIELDS + ["creative"]), JSON_VALUES, max_size=4))
+def test_no_body_is_a_500(
+    client: FlaskClient, api_headers: dict[str, str], account: AdAccount, graph: SandboxState, changes: dict[str, t.Any]
+) -> None:
+    for path, body in (
+        ("campaigns", {**campaign_body(account), **changes}),
+        ("adsets", {"campaign_id": 1, "name": "x", "billing_event": "IMPRESSIONS", "targeting": {}, **changes}),
+        ("ads", {"ad_set_id": 1, "name": "x", **changes}),
+    ):
+        response = client.post(f"{BASE}/{path}", json=body, headers=api_headers)
+        assert response.status_code in (200, 201, 400, 409, 422), (path, body, response.get_json())
+        assert "error" in response.get_json() or response.status_code < 300

@@ -19,6 +19,7 @@ from flask import abort, render_template, request, url_for
 from marshmallow import ValidationError
 
 from metaads.ads import params, writes
+from metaads.ads.store import AdObject
 from metaads.models import Ad, AdAccount, AdCampaign, AdSet, LeadForm
 from metaads.models.enums import DeliveryStatus
 from metaads.schemas import (
@@ -376,7 +377,7 @@ ID_ARG = {"campaign": "campaign_id", "adset": "adset_id", "ad": "ad_id"}
 LABEL = {"campaign": "Campaign", "adset": "Ad set", "ad": "Ad"}
 
 
-def _set_status(row: writes.store.AdObject, status: str) -> t.Any:
+def _set_status(row: AdObject, status: str) -> t.Any:
     kind = writes.kind_of(row)
     back = url_for(DETAIL[kind], **{ID_ARG[kind]: row.id})
     action = "pause" if status == "PAUSED" else "resume"
@@ -399,7 +400,7 @@ class Verdict:
     message: str
 
 
-def _written(kind: str, row: writes.store.AdObject | None, checked: bool, *, created: bool = False, message: str = "") -> t.Any:
+def _written(kind: str, row: AdObject | None, checked: bool, *, created: bool = False, message: str = "") -> t.Any:
     if checked:
         return Verdict(f"Meta accepts this {LABEL[kind].lower()}: nothing was {'created' if created else 'changed'} yet.")
     assert row is not None

@@ -51,6 +51,12 @@ DEFAULTS: dict[str, t.Any] = {
     "METAADS_PERSON_MATCH_ON": ("email", "phone"),
     #: CRM sync: [{"url": "https://crm.example/hooks/leads", "secret": "…", "events": [...]}].
     "METAADS_OUTBOUND_WEBHOOKS": (),
+    # -- the ads sync ------------------------------------------------------------------------------
+    #: Seconds between two scheduled syncs of every account's campaigns, ad sets and ads (each
+    #: asks only for what Meta changed since the last).
+    "METAADS_ADS_SYNC_INTERVAL": 1800,
+    #: Seconds between two full passes of an account (every object read; deletions noticed).
+    "METAADS_ADS_FULL_SYNC_INTERVAL": 86400,
     # -- new-lead emails (nothing is sent without MAIL_SERVER) -----------------------------------
     #: Who gets a new lead's email when it has no assignee.
     "METAADS_NOTIFY_TO": (),
@@ -75,4 +81,10 @@ DEFAULTS: dict[str, t.Any] = {
     "METAADS_EXPORT_DIR": None,
     #: How long a signed export link (and its file) lives, in seconds.
     "METAADS_EXPORT_LINK_MAX_AGE": 24 * 3600,
+    # -- Conversions API for CRM (the dataset, stage names and switch are settings in the database) --
+    #: Seconds without a new event before a part-filled batch goes out (full batches go at once):
+    #: a burst of status changes becomes a few calls of 1,000 events, not one call per change.
+    "METAADS_CONVERSIONS_LINGER": 5.0,
+    #: The longest an event waits for its batch to fill while changes keep coming, in seconds.
+    "METAADS_CONVERSIONS_MAX_WAIT": 30.0,
 }

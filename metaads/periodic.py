@@ -10,7 +10,9 @@ from flask import Flask
 from metaads.capture.outbound import sweep_outbound
 from metaads.capture.reconcile import start_reconcile
 from metaads.capture.sweeper import sweep_inbox
+from metaads.conversions.delivery import sweep_conversions
 from metaads.queues import HIGH, LOW
+from metaads.sync.ads import sync_ads
 from metaads.sync.forms import sync_lead_forms
 from metaads.sync.subscriptions import check_subscriptions
 from plugins.core.registry import PeriodicJob, platform_state
@@ -28,8 +30,16 @@ def sync_forms_on_schedule() -> int:
     return sync_lead_forms(trigger="scheduler")
 
 
+def sync_ads_on_schedule() -> int:
+    return sync_ads(trigger="scheduler")
+
+
 def sweep_outbound_on_schedule() -> int:
     return sweep_outbound()
+
+
+def sweep_conversions_on_schedule() -> int:
+    return sweep_conversions()
 
 
 def check_subscriptions_on_schedule() -> dict[str, int]:
@@ -50,7 +60,13 @@ def register(app: Flask) -> None:
             queue=LOW,
         ),
         PeriodicJob("metaads-sync-lead-forms", sync_forms_on_schedule, dt.timedelta(hours=1), queue=LOW),
+        PeriodicJob(
+            "metaads-sync-ads", sync_ads_on_schedule, dt.timedelta(seconds=config["METAADS_ADS_SYNC_INTERVAL"]), queue=LOW
+        ),
         PeriodicJob("metaads-sweep-outbound", sweep_outbound_on_schedule, dt.timedelta(minutes=5), queue=LOW),
+        # Events whose send job was lost (Redis down when the change committed) or that waited
+        # for a reconnect: bounds how late such an event goes. One indexed count when idle.
+        PeriodicJob("metaads-sweep-conversions", sweep_conversions_on_schedule, dt.timedelta(seconds=30), queue=HIGH),
         PeriodicJob("metaads-check-subscriptions", check_subscriptions_on_schedule, dt.timedelta(hours=6), queue=LOW),
     ):
         state.add_periodic_job(job)

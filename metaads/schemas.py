@@ -473,3 +473,34 @@ class AdCreateSchema(_Write):
 class AdUpdateSchema(_Write):
     name = _name(False)
     status = _choice(UPDATE_STATUSES)
+
+
+# -- the Conversions API for CRM ---------------------------------------------------------------
+
+
+class ConversionEventSchema(Schema):
+    """One stage of a lead sent (or to send) to Meta."""
+
+    id = fields.Integer()
+    lead_id = fields.Integer()
+    stage = fields.String()
+    event_name = fields.String()
+    event_id = fields.String()
+    reached_at = fields.AwareDateTime()
+    status = fields.String()
+    sent_at = fields.AwareDateTime(allow_none=True)
+    error = fields.String(allow_none=True)
+
+
+class ConversionBatchSchema(Schema):
+    """One call to ``POST /{dataset_id}/events`` and Meta's answer."""
+
+    id = fields.Integer()
+    created_at = fields.AwareDateTime()
+    dataset_id = fields.String()
+    events = fields.Integer()
+    events_received = fields.Integer(allow_none=True)
+    fbtrace_id = fields.String(allow_none=True)
+    test_event_code = fields.String(allow_none=True)
+    status = fields.String()
+    error = fields.String(allow_none=True)

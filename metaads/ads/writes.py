@@ -30,7 +30,7 @@ from metaads.ads import store
 from metaads.connections import graph_service, mark_needs_reauth
 from metaads.graph.errors import GraphError, GraphRateLimitError, GraphTokenError, GraphTransientError
 from metaads.models import Ad, AdAccount, AdCampaign, AdSet, AdWrite, WriteStatus
-from metaads.service import MetaAdsService, WriteEdge
+from metaads.service import AdsEdge, MetaAdsService
 from plugins.core.extensions import db
 from plugins.core.http import APIError
 from plugins.core.models import utcnow
@@ -45,7 +45,7 @@ CLOCK_SLACK = dt.timedelta(minutes=2)
 
 class Kinds(t.NamedTuple):
     model: type[store.AdObject]
-    edge: WriteEdge
+    edge: AdsEdge
     label: str
 
 

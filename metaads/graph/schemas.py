@@ -267,13 +267,41 @@ class AdSchema(GraphSchema):
     status = _opt(fields.String)
     configured_status = _opt(fields.String)
     effective_status = _opt(fields.String)
-    creative_id = _opt(GraphId, metadata={"graph": "creative{id}"})
+    creative_id = _opt(GraphId, metadata={"graph": "creative{id,thumbnail_url,image_url,object_story_spec}"})
+    thumbnail_url = _opt(fields.String, metadata={"graph": None})
+    page_id = _opt(GraphId, metadata={"graph": None})
+    lead_gen_form_id = _opt(GraphId, metadata={"graph": None})
+    preview_shareable_link = _opt(fields.String)
     created_time = _opt(GraphDateTime)
     updated_time = _opt(GraphDateTime)
 
     @pre_load
     def _derive(self, data: Mapping[str, t.Any], **kwargs: t.Any) -> dict[str, t.Any]:
-        return _flatten(data, "creative", "creative_id")
+        out = _flatten(data, "creative", "creative_id")
+        creative = out.get("creative")
+        if isinstance(creative, Mapping):
+            story = creative.get("object_story_spec")
+            story = story if isinstance(story, Mapping) else {}
+            out.setdefault("thumbnail_url", creative.get("thumbnail_url") or creative.get("image_url"))
+            out.setdefault("page_id", story.get("page_id"))
+            out.setdefault("lead_gen_form_id", lead_gen_form_of(story))
+        return out
+
+
+def lead_gen_form_of(story: Mapping[str, t.Any]) -> t.Any:
+    """The lead form a creative's call to action opens: in ``link_data`` or ``video_data``, or
+    in a carousel's cards (each card carries the same form, facts ads-insights §4)."""
+    for key in ("link_data", "video_data", "template_data"):
+        part = story.get(key)
+        if not isinstance(part, Mapping):
+            continue
+        cards = part.get("child_attachments")
+        for holder in [part, *(cards if isinstance(cards, list) else [])]:
+            action = holder.get("call_to_action") if isinstance(holder, Mapping) else None
+            value = action.get("value") if isinstance(action, Mapping) else None
+            if isinstance(value, Mapping) and value.get("lead_gen_form_id"):
+                return value["lead_gen_form_id"]
+    return None
 
 
 class LeadFormOptionSchema(GraphSchema):
@@ -424,8 +452,10 @@ class OAuthTokenSchema(GraphSchema):
 def graph_fields(schema: Schema) -> tuple[str, ...]:
     """The Graph field names ``schema`` loads, in declaration order: a field's ``data_key`` (or
     name), or the Graph expression in its ``metadata["graph"]`` for the ones a ``pre_load``
-    derives (``business{id,name}`` gives ``business_id``)."""
-    return tuple(field.metadata.get("graph", field.data_key or name) for name, field in schema.load_fields.items())
+    derives (``business{id,name}`` gives ``business_id``); ``None`` there leaves out a field
+    derived from another's expansion (an ad's ``thumbnail_url`` comes with ``creative{…}``)."""
+    names = (field.metadata.get("graph", field.data_key or name) for name, field in schema.load_fields.items())
+    return tuple(name for name in names if name)
 
 
 # -- typed loaders -----------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from metaads.models.activity import LeadActivity
 from metaads.models.ads import Ad, AdAccount, AdCampaign, AdSet
+from metaads.models.conversions import ConversionBatch, ConversionEvent, ConversionSettings
 from metaads.models.inbox import WebhookInbox
 from metaads.models.leads import Lead, LeadForm
 from metaads.models.outbound import OutboundDelivery
@@ -14,6 +15,9 @@ __all__ = [
     "AdCampaign",
     "AdSet",
     "AdWrite",
+    "ConversionBatch",
+    "ConversionEvent",
+    "ConversionSettings",
     "Lead",
     "LeadActivity",
     "LeadForm",

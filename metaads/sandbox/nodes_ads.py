@@ -280,6 +280,7 @@ register(
             "campaign": ref("campaign", "campaign_id"),
             "adset": ref("adset", "adset_id"),
             "creative": ref("creative", "creative_id"),
+            "preview_shareable_link": lambda call, obj: f"https://fb.me/adpreview{obj['id']}",
             "created_time": when("created"),
             "updated_time": when("updated"),
         },
@@ -298,6 +299,8 @@ register(
             "status": stored("status"),
             "object_story_spec": stored("object_story_spec"),
             "object_story_id": stored("object_story_id"),
+            "image_url": stored("image_url"),
+            "thumbnail_url": lambda call, obj: f"https://scontent.sandbox.fbcdn.net/v/t45/{obj['id']}_p64x64.jpg",
             "call_to_action_type": lambda call, obj: (
                 (obj.get("object_story_spec") or {}).get("link_data", {}).get("call_to_action", {}).get("type")
             ),

@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from metaads.answers import labelled_answers
+from metaads.conversions.admin import lead_conversions
 from metaads.leads import downloads
 from metaads.leads.export import CsvExport, filename, record_export
 from metaads.leads.filters import LeadFilters, ListPosition, read_filters, read_list_args
@@ -42,7 +43,7 @@ from metaads.leads.workflow import (
 )
 from metaads.models import Ad, AdCampaign, Lead, LeadForm
 from metaads.models.enums import LeadStatus
-from metaads.schemas import LeadFormSchema, LeadSchema
+from metaads.schemas import ConversionEventSchema, LeadFormSchema, LeadSchema
 from metaads.views import bp
 from metaads.views.test_leads import test_lead_status
 from plugins.accounts.models import User
@@ -223,7 +224,9 @@ def page_names() -> dict[str, str]:
 def lead_detail(lead_id: int) -> t.Any:
     lead = load_lead(lead_id)
     context = {} if wants_json() else detail_context(lead)
-    return respond("metaads/leads/detail.html", {"lead": LeadDetailSchema().dump(lead)}, lead_obj=lead, **context)
+    sent = lead_conversions(lead.id)  # the stages sent to Meta's Conversions API, and when
+    payload = {"lead": LeadDetailSchema().dump(lead), "conversion_events": ConversionEventSchema(many=True).dump(sent)}
+    return respond("metaads/leads/detail.html", payload, lead_obj=lead, conversion_rows=sent, **context)
 
 
 def detail_context(lead: Lead) -> dict[str, t.Any]:

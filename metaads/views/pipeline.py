@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import abort, url_for
 
 from metaads.capture.sweeper import retry_rows
+from metaads.conversions.admin import pipeline_payload, pipeline_summary
 from metaads.models import OutboundDelivery, SyncRun, WebhookInbox
 from metaads.models.enums import InboxStatus
 from metaads.schemas import (
@@ -53,6 +54,7 @@ def pipeline() -> t.Any:
     pages = db.session.execute(sa.select(SocialPage).order_by(SocialPage.name)).scalars().all()
     failures = db.session.execute(sa.select(JobFailure).order_by(JobFailure.id.desc()).limit(20)).scalars().all()
     deliveries = db.session.execute(sa.select(OutboundDelivery).order_by(OutboundDelivery.id.desc()).limit(20)).scalars().all()
+    conversions = pipeline_summary()
     payload = {
         "inbox_counts": {str(getattr(k, "value", k)): v for k, v in counts.items()},
         "problems": WebhookInboxSchema(many=True).dump(problems),
@@ -61,6 +63,7 @@ def pipeline() -> t.Any:
         "pages": PageHealthSchema(many=True).dump(pages),
         "job_failures": JobFailureSchema(many=True).dump(failures),
         "outbound_deliveries": OutboundDeliverySchema(many=True).dump(deliveries),
+        "conversions": pipeline_payload(conversions),
     }
     return respond(
         "metaads/pipeline.html",
@@ -70,6 +73,7 @@ def pipeline() -> t.Any:
         page_rows=pages,
         failure_rows=failures,
         delivery_rows=deliveries,
+        conversion_summary=conversions,
         retryable=[s.value for s in RETRYABLE],
     )
 

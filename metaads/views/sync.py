@@ -11,8 +11,9 @@ from metaads.capture.reconcile import start_reconcile
 from metaads.models import SyncRun
 from metaads.schemas import SyncRunSchema
 from metaads.sync.accounts import sync_ad_accounts
+from metaads.sync.ads import sync_ads
 from metaads.sync.forms import sync_lead_forms
-from metaads.sync.runs import start_run
+from metaads.sync.runs import SYNC_TIMEOUT, start_run
 from metaads.views import bp
 from plugins.core import jobs
 from plugins.core.extensions import db
@@ -47,3 +48,11 @@ def accounts_sync() -> t.Any:
     run = start_run("ad_accounts", trigger="api", requested_by=current_user.id)
     jobs.enqueue(sync_ad_accounts, run.id, queue="metaads-default")
     return accepted(run.id, "Reading ad accounts from Facebook.", "metaads.accounts_index")
+
+
+@bp.post("/campaigns/sync")
+def campaigns_sync() -> t.Any:
+    """Every connected account's campaigns, ad sets and ads (every status), as the schedule does."""
+    run = start_run("ads", trigger="api", requested_by=current_user.id)
+    jobs.enqueue(sync_ads, run.id, queue="metaads-default", timeout=SYNC_TIMEOUT)
+    return accepted(run.id, "Reading campaigns, ad sets and ads from Facebook.", "metaads.campaigns_index")

@@ -1,7 +1,7 @@
 """ad writes: the pending record and audit row of every write to Meta's ads objects
 
 Revision ID: a5d3c8e1f207
-Revises: a7d3c5e1f024
+Revises: 4704c75cc45f
 Create Date: 2026-12-06 11:15:00
 
 """
@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = 'a5d3c8e1f207'
-down_revision = 'a7d3c5e1f024'
+down_revision = '4704c75cc45f'
 branch_labels = None
 depends_on = None
 

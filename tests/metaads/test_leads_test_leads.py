@@ -112,7 +112,7 @@ class TestTheList:
             response = client.post(f"{LEADS}/export?{query}", json={}, headers=api_headers, buffered=True)
             assert response.status_code == 200
             rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-            return [row["full_name"] for row in rows]
+            return [row["Full name"] for row in rows]
 
         assert exported("") == ["Real Person"]
         assert sorted(exported("include_test=true")) == ["Real Person", "Testing Tool"]

@@ -89,13 +89,13 @@ def targeting(spec: t.Mapping[str, t.Any], *, new: bool) -> dict[str, t.Any]:
     return out
 
 
-def ad_create(data: t.Mapping[str, t.Any], ad_set: AdSet) -> tuple[dict[str, t.Any], LeadForm | None]:
-    """The ad's parameters and the lead form it opens (``None`` for an existing creative)."""
+def ad_create(data: t.Mapping[str, t.Any], ad_set: AdSet) -> dict[str, t.Any]:
+    """The ad's parameters: an existing creative, or a lead-form creative around our form."""
     creative = data["creative"]
     params: dict[str, t.Any] = {"name": data["name"], "status": data["status"], "adset_id": ad_set.meta_adset_id}
     if creative.get("creative_id"):
         params["creative"] = {"creative_id": creative["creative_id"]}
-        return params, None
+        return params
     form = db.session.get(LeadForm, creative["lead_form_id"])
     if form is None:
         raise ValidationError({"creative": {"lead_form_id": ["No such lead form."]}})
@@ -118,7 +118,7 @@ def ad_create(data: t.Mapping[str, t.Any], ad_set: AdSet) -> tuple[dict[str, t.A
         }
     )
     params["creative"] = {"name": data["name"], "object_story_spec": {"page_id": page_id, "link_data": link_data}}
-    return params, form
+    return params
 
 
 def ad_update(data: t.Mapping[str, t.Any]) -> dict[str, t.Any]:

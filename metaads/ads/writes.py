@@ -31,6 +31,7 @@ from metaads.connections import graph_service, mark_needs_reauth
 from metaads.graph.errors import GraphError, GraphRateLimitError, GraphTokenError, GraphTransientError
 from metaads.models import Ad, AdAccount, AdCampaign, AdSet, AdWrite, WriteStatus
 from metaads.service import AdsEdge, MetaAdsService
+from metaads.sync.ads import Store
 from plugins.core.extensions import db
 from plugins.core.http import APIError
 from plugins.core.models import utcnow
@@ -103,12 +104,11 @@ def create(
     kind: Kind,
     account: AdAccount,
     params: dict[str, t.Any],
-    build: Callable[[], store.AdObject],
     *,
     key: str | None,
     validate_only: bool = False,
 ) -> store.AdObject | None:
-    """Create a campaign, ad set or ad at Meta and store it; ``build`` makes the new row (with
+    """Create a campaign, ad set or ad at Meta and store it as the ads sync does (its parent
     its parent set). Returns ``None`` for a check (``validate_only``)."""
     token, platform_id = connection(account)
     service = graph_service()
@@ -125,10 +125,7 @@ def create(
         if not answer_lost(exc):
             raise refused(write, exc, platform_id) from None
         data = find_created(kind, service, account, params["name"], sent_at, token, write)
-    row = build()
-    db.session.add(row)
-    store.put(row, data)
-    db.session.flush()
+    row = keep(kind, account, token, data)
     finish(write, WriteStatus.DONE, row=row, meta={"id": meta_id_of(row)})
     db.session.commit()
     return row
@@ -154,16 +151,24 @@ def update(
             raise refused(write, exc, platform_id) from None
         data = read_back(kind, service, meta_id, token, write)
         if not _shows(data, params):
-            store.put(row, data)
+            keep(kind, account, token, data)
             finish(write, WriteStatus.UNKNOWN, row=row, message="Meta's answer was lost and the change does not show yet.")
             db.session.commit()
             raise lost(  # noqa: B904 (the lost answer is resolved above; this is its outcome)
                 f"Meta's answer was lost and the {KINDS[kind].label} does not show the change yet; reload it in a minute."
             )
-    store.put(row, data)
+    keep(kind, account, token, data)
     finish(write, WriteStatus.DONE, row=row, meta={"success": True})
     db.session.commit()
     return row
+
+
+def keep(kind: str, account: AdAccount, token: str, data: t.Any) -> store.AdObject:
+    """Our row as Meta now has it, stored by the ads sync's upsert (one home for what Meta's
+    objects become here), so a list right after the write shows it."""
+    Store(account, graph_service(), token).put(KINDS[kind].edge, [data])
+    model = KINDS[kind].model
+    return t.cast(store.AdObject, db.session.execute(sa.select(model).where(store.meta_column(model) == data.id)).scalar_one())
 
 
 def kind_of(row: store.AdObject) -> Kind:
@@ -361,7 +366,7 @@ def _shows(data: t.Any, params: dict[str, t.Any]) -> bool:
 
 
 def _meta_ids(model: type[store.AdObject], ids: list[str]) -> set[str]:
-    column = {AdCampaign: AdCampaign.meta_campaign_id, AdSet: AdSet.meta_adset_id, Ad: Ad.meta_ad_id}[model]
+    column = store.meta_column(model)
     return set(db.session.execute(sa.select(column).where(column.in_(ids))).scalars()) if ids else set()
 
 

@@ -120,7 +120,6 @@ def campaign_create() -> t.Any:
             "campaign",
             account,
             params.campaign_create(data),
-            lambda: AdCampaign(ad_account_id=account.id),
             key=key,
             validate_only=check,
         )
@@ -215,7 +214,6 @@ def adset_create() -> t.Any:
             "adset",
             campaign.ad_account,
             params.ad_set_create(data, campaign),
-            lambda: AdSet(campaign_id=campaign.id),
             key=key,
             validate_only=check,
         )
@@ -301,18 +299,7 @@ def ad_create() -> t.Any:
         ad_set = db.session.get(AdSet, data["ad_set_id"])
         if ad_set is None:
             raise ValidationError({"ad_set_id": ["No such ad set."]})
-        meta_params, form = params.ad_create(data, ad_set)
-
-        opens = {"lead_form_id": form.id, "lead_gen_form_id": form.meta_form_id} if form is not None else None
-        ad_set_id = ad_set.id
-        ad = writes.create(
-            "ad",
-            ad_set.campaign.ad_account,
-            meta_params,
-            lambda: Ad(ad_set_id=ad_set_id, metadata_=opens),
-            key=key,
-            validate_only=check,
-        )
+        ad = writes.create("ad", ad_set.campaign.ad_account, params.ad_create(data, ad_set), key=key, validate_only=check)
         return _written("ad", ad, check, created=True)
 
     return _form_write(write, lambda errors, error, notice: _ad_form(None, body, errors, error, notice))
@@ -321,8 +308,9 @@ def ad_create() -> t.Any:
 @bp.get("/ads/<int:ad_id>")
 def ad_detail(ad_id: int) -> t.Any:
     ad = _get(Ad, ad_id)
-    form_id = (ad.metadata_ or {}).get("lead_form_id")
-    lead_form = db.session.get(LeadForm, form_id) if form_id else None
+    # The form the ad's call to action opens, by Meta's id (the ads sync stores it on the ad).
+    opens = sa.select(LeadForm).where(LeadForm.meta_form_id == ad.lead_gen_form_id).limit(1)
+    lead_form = db.session.execute(opens).scalar_one_or_none() if ad.lead_gen_form_id else None
     payload = {"ad": AdSchema().dump(ad), "writes": _history(ad)}
     return respond(
         "metaads/ads/detail.html", payload, ad_obj=ad, lead_form=lead_form, write_rows=writes.history(ad), names=user_names()

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from metaads.models import AdAccount, AdCampaign, LeadForm
+from metaads.models import Ad, AdAccount, AdCampaign, AdSet, LeadForm
 from metaads.sandbox import SandboxState
 from plugins.core.extensions import db
 from tests.conftest import csrf_token
@@ -19,9 +19,17 @@ from tests.conftest import csrf_token
 BASE = "/admin/meta-ads"
 
 
+def forget_synced_ads() -> None:
+    """Connecting syncs the sandbox's campaigns; these tests count only what they write."""
+    for model in (Ad, AdSet, AdCampaign):
+        db.session.execute(sa.delete(model))
+    db.session.commit()
+
+
 @pytest.fixture
 def account(connected: int, graph: SandboxState) -> AdAccount:
     meta_id = graph.seed.ad_accounts["EUR"]
+    forget_synced_ads()
     return db.session.execute(sa.select(AdAccount).where(AdAccount.meta_account_id == meta_id)).scalar_one()
 
 

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from metaads.connections import graph_service
-from metaads.models import AdAccount, AdCampaign, AdSet, AdWrite, LeadForm, WriteStatus
+from metaads.models import Ad, AdAccount, AdCampaign, AdSet, AdWrite, LeadForm, WriteStatus
 from metaads.sandbox import SandboxState
 from plugins.core.extensions import db
 from plugins.socials.models import PlatformStatus, SocialPlatform
@@ -24,11 +24,19 @@ from plugins.socials.models import PlatformStatus, SocialPlatform
 BASE = "/admin/meta-ads"
 
 
+def forget_synced_ads() -> None:
+    """Connecting syncs the sandbox's campaigns; these tests count only what they write."""
+    for model in (Ad, AdSet, AdCampaign):
+        db.session.execute(sa.delete(model))
+    db.session.commit()
+
+
 @pytest.fixture
 def account(app: Flask, connected: int, graph: SandboxState) -> AdAccount:
     """The connected EUR ad account (Meta's minimum daily budget there: 100 = 1.00 EUR)."""
     meta_id = graph.seed.ad_accounts["EUR"]
     row = db.session.execute(sa.select(AdAccount).where(AdAccount.meta_account_id == meta_id)).scalar_one()
+    forget_synced_ads()
     graph.clear_calls()
     return row
 

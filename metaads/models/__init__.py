@@ -4,6 +4,7 @@ from metaads.models.activity import LeadActivity
 from metaads.models.ads import Ad, AdAccount, AdCampaign, AdSet
 from metaads.models.conversions import ConversionBatch, ConversionEvent, ConversionSettings
 from metaads.models.inbox import WebhookInbox
+from metaads.models.insights import AdInsight, InsightsReport, ReportStatus
 from metaads.models.leads import Lead, LeadForm
 from metaads.models.outbound import OutboundDelivery
 from metaads.models.sync import SyncRun
@@ -13,15 +14,18 @@ __all__ = [
     "Ad",
     "AdAccount",
     "AdCampaign",
+    "AdInsight",
     "AdSet",
     "AdWrite",
     "ConversionBatch",
     "ConversionEvent",
     "ConversionSettings",
+    "InsightsReport",
     "Lead",
     "LeadActivity",
     "LeadForm",
     "OutboundDelivery",
+    "ReportStatus",
     "SyncRun",
     "WebhookInbox",
     "WriteStatus",

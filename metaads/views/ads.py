@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import abort, render_template, request, url_for
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError, fields
 
 from metaads.ads import params, writes
 from metaads.ads.store import AdObject
@@ -43,10 +43,12 @@ from metaads.schemas import (
     CampaignUpdateSchema,
 )
 from metaads.views import bp
+from metaads.views.insights import performance_fields
 from metaads.views.leads import user_names
+from plugins.core.apidoc import documented, one_of, page_of
 from plugins.core.extensions import db
 from plugins.core.http import APIError, wants_json
-from plugins.core.pages import done, offset_list, request_body, respond
+from plugins.core.pages import PagingSchema, done, offset_list, request_body, respond
 
 #: What the forms offer (the schemas are the rule; these are the choices a page shows).
 CHOICES = {
@@ -58,6 +60,23 @@ CHOICES = {
     "destination_types": DESTINATION_TYPES,
     "calls_to_action": LEAD_CALLS_TO_ACTION,
 }
+#: What a write to Meta may answer besides its object (design.md, "Ads and insights").
+WRITE_ERRORS = {
+    400: "`validation_error`: what we judge ourselves; nothing was sent to Meta",
+    409: "`needs_reauth` (the connection's token is dead), `not_connected`, `write_in_progress` (same Idempotency-Key)",
+    422: "`meta_refused`: Meta's `error_user_msg`, with `details.meta` {code, error_subcode, error_user_title, error_user_msg}",
+    429: "`rate_limited`: Meta asks us to slow down",
+    502: "`answer_lost`: Meta's answer was lost and reading back did not find the change; nothing is sent twice",
+}
+
+
+class CheckedSchema(Schema):
+    """The answer to ``validate_only: true``: Meta would accept it; nothing was created or changed."""
+
+    valid = fields.Boolean()
+    message = fields.String()
+
+
 #: Statuses one may set from a form (DELETED is terminal at Meta: not offered on pages).
 FORM_STATUSES = ("ACTIVE", "PAUSED", "ARCHIVED")
 
@@ -66,6 +85,7 @@ FORM_STATUSES = ("ACTIVE", "PAUSED", "ARCHIVED")
 
 
 @bp.get("/accounts")
+@documented(answers=page_of("accounts", AdAccountSchema), query=PagingSchema)
 def accounts_index() -> t.Any:
     order = (AdAccount.name, AdAccount.id)
     payload, accounts = offset_list("accounts", sa.select(AdAccount), order, AdAccountSchema(many=True).dump)
@@ -73,6 +93,7 @@ def accounts_index() -> t.Any:
 
 
 @bp.get("/accounts/<int:account_id>")
+@documented(answers=one_of("account", AdAccountSchema))
 def account_detail(account_id: int) -> t.Any:
     account = db.session.get(AdAccount, account_id) or abort(404, description="No such ad account.")
     return respond("metaads/accounts/detail.html", {"account": AdAccountSchema().dump(account)}, account_obj=account)
@@ -82,6 +103,7 @@ def account_detail(account_id: int) -> t.Any:
 
 
 @bp.get("/campaigns")
+@documented(answers=page_of("campaigns", AdCampaignSchema), query=PagingSchema)
 def campaigns_index() -> t.Any:
     query = sa.select(AdCampaign).options(sa.orm.joinedload(AdCampaign.ad_account))
     query = _filtered(
@@ -96,6 +118,7 @@ def campaigns_index() -> t.Any:
     if q := (request.args.get("q") or "").strip():
         query = query.where(sa.func.lower(AdCampaign.name).contains(q.lower(), autoescape=True))
     payload, campaigns = offset_list("campaigns", query, (AdCampaign.name, AdCampaign.id), AdCampaignSchema(many=True).dump)
+    payload["campaigns"] = performance_fields("campaign", payload["campaigns"])
     accounts = db.session.execute(sa.select(AdAccount).order_by(AdAccount.name)).scalars().all()
     return respond(
         "metaads/campaigns/index.html", payload, campaign_rows=campaigns, accounts=accounts, args=request.args, **CHOICES
@@ -108,6 +131,9 @@ def campaign_new() -> t.Any:
 
 
 @bp.post("/campaigns")
+@documented(
+    answers={201: one_of("campaign", AdCampaignSchema), 200: CheckedSchema}, body=CampaignCreateSchema, errors=WRITE_ERRORS
+)
 def campaign_create() -> t.Any:
     body, key, check = _write_body()
 
@@ -129,9 +155,10 @@ def campaign_create() -> t.Any:
 
 
 @bp.get("/campaigns/<int:campaign_id>")
+@documented(answers=one_of("campaign", AdCampaignSchema))
 def campaign_detail(campaign_id: int) -> t.Any:
     campaign = _get(AdCampaign, campaign_id)
-    payload = {"campaign": AdCampaignSchema().dump(campaign), "writes": _history(campaign)}
+    payload = {"campaign": performance_fields("campaign", [AdCampaignSchema().dump(campaign)])[0], "writes": _history(campaign)}
     return respond(
         "metaads/campaigns/detail.html", payload, campaign_obj=campaign, write_rows=writes.history(campaign), names=user_names()
     )
@@ -144,6 +171,7 @@ def campaign_edit(campaign_id: int) -> t.Any:
 
 
 @bp.route("/campaigns/<int:campaign_id>", methods=["PATCH", "POST"])
+@documented(answers={200: one_of("campaign", AdCampaignSchema)}, body=CampaignUpdateSchema, errors=WRITE_ERRORS)
 def campaign_update(campaign_id: int) -> t.Any:
     campaign = _get(AdCampaign, campaign_id)
     body, _, check = _write_body()
@@ -157,11 +185,13 @@ def campaign_update(campaign_id: int) -> t.Any:
 
 
 @bp.post("/campaigns/<int:campaign_id>/pause")
+@documented(answers=one_of("campaign", AdCampaignSchema), errors=WRITE_ERRORS)
 def campaign_pause(campaign_id: int) -> t.Any:
     return _set_status(_get(AdCampaign, campaign_id), "PAUSED")
 
 
 @bp.post("/campaigns/<int:campaign_id>/resume")
+@documented(answers=one_of("campaign", AdCampaignSchema), errors=WRITE_ERRORS)
 def campaign_resume(campaign_id: int) -> t.Any:
     return _set_status(_get(AdCampaign, campaign_id), "ACTIVE")
 
@@ -181,6 +211,7 @@ def _campaign_form(
 
 
 @bp.get("/adsets")
+@documented(answers=page_of("adsets", AdSetSchema), query=PagingSchema)
 def adsets_index() -> t.Any:
     query = sa.select(AdSet).options(sa.orm.joinedload(AdSet.campaign).joinedload(AdCampaign.ad_account))
     query = _filtered(query, {"campaign_id": (AdSet.campaign_id, int), "status": (AdSet.status, str)})
@@ -202,6 +233,7 @@ def adset_new() -> t.Any:
 
 
 @bp.post("/adsets")
+@documented(answers={201: one_of("adset", AdSetSchema), 200: CheckedSchema}, body=AdSetCreateSchema, errors=WRITE_ERRORS)
 def adset_create() -> t.Any:
     body, key, check = _write_body()
 
@@ -223,6 +255,7 @@ def adset_create() -> t.Any:
 
 
 @bp.get("/adsets/<int:adset_id>")
+@documented(answers=one_of("adset", AdSetSchema))
 def adset_detail(adset_id: int) -> t.Any:
     ad_set = _get(AdSet, adset_id)
     payload = {"adset": AdSetSchema().dump(ad_set), "writes": _history(ad_set)}
@@ -237,6 +270,7 @@ def adset_edit(adset_id: int) -> t.Any:
 
 
 @bp.route("/adsets/<int:adset_id>", methods=["PATCH", "POST"])
+@documented(answers={200: one_of("adset", AdSetSchema)}, body=AdSetUpdateSchema, errors=WRITE_ERRORS)
 def adset_update(adset_id: int) -> t.Any:
     ad_set = _get(AdSet, adset_id)
     body, _, check = _write_body()
@@ -250,11 +284,13 @@ def adset_update(adset_id: int) -> t.Any:
 
 
 @bp.post("/adsets/<int:adset_id>/pause")
+@documented(answers=one_of("adset", AdSetSchema), errors=WRITE_ERRORS)
 def adset_pause(adset_id: int) -> t.Any:
     return _set_status(_get(AdSet, adset_id), "PAUSED")
 
 
 @bp.post("/adsets/<int:adset_id>/resume")
+@documented(answers=one_of("adset", AdSetSchema), errors=WRITE_ERRORS)
 def adset_resume(adset_id: int) -> t.Any:
     return _set_status(_get(AdSet, adset_id), "ACTIVE")
 
@@ -274,6 +310,7 @@ def _adset_form(
 
 
 @bp.get("/ads")
+@documented(answers=page_of("ads", AdSchema), query=PagingSchema)
 def ads_index() -> t.Any:
     query = sa.select(Ad).join(AdSet, Ad.ad_set_id == AdSet.id).options(sa.orm.contains_eager(Ad.ad_set))
     query = _filtered(
@@ -291,6 +328,7 @@ def ad_new() -> t.Any:
 
 
 @bp.post("/ads")
+@documented(answers={201: one_of("ad", AdSchema), 200: CheckedSchema}, body=AdCreateSchema, errors=WRITE_ERRORS)
 def ad_create() -> t.Any:
     body, key, check = _write_body()
 
@@ -306,6 +344,7 @@ def ad_create() -> t.Any:
 
 
 @bp.get("/ads/<int:ad_id>")
+@documented(answers=one_of("ad", AdSchema))
 def ad_detail(ad_id: int) -> t.Any:
     ad = _get(Ad, ad_id)
     # The form the ad's call to action opens, by Meta's id (the ads sync stores it on the ad).
@@ -324,6 +363,7 @@ def ad_edit(ad_id: int) -> t.Any:
 
 
 @bp.route("/ads/<int:ad_id>", methods=["PATCH", "POST"])
+@documented(answers={200: one_of("ad", AdSchema)}, body=AdUpdateSchema, errors=WRITE_ERRORS)
 def ad_update(ad_id: int) -> t.Any:
     ad = _get(Ad, ad_id)
     body, _, check = _write_body()
@@ -336,11 +376,13 @@ def ad_update(ad_id: int) -> t.Any:
 
 
 @bp.post("/ads/<int:ad_id>/pause")
+@documented(answers=one_of("ad", AdSchema), errors=WRITE_ERRORS)
 def ad_pause(ad_id: int) -> t.Any:
     return _set_status(_get(Ad, ad_id), "PAUSED")
 
 
 @bp.post("/ads/<int:ad_id>/resume")
+@documented(answers=one_of("ad", AdSchema), errors=WRITE_ERRORS)
 def ad_resume(ad_id: int) -> t.Any:
     return _set_status(_get(Ad, ad_id), "ACTIVE")
 

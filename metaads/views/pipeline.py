@@ -8,6 +8,7 @@ import typing as t
 import sqlalchemy as sa
 from flask import abort, url_for
 
+from metaads.api.answers import PipelineSchema, RetriedSchema
 from metaads.capture.sweeper import retry_rows
 from metaads.conversions.admin import pipeline_payload, pipeline_summary
 from metaads.models import OutboundDelivery, SyncRun, WebhookInbox
@@ -20,6 +21,7 @@ from metaads.schemas import (
     WebhookInboxSchema,
 )
 from metaads.views import bp
+from plugins.core.apidoc import documented
 from plugins.core.extensions import db
 from plugins.core.failures import JobFailure
 from plugins.core.models import utcnow
@@ -39,6 +41,7 @@ RETRYABLE = (InboxStatus.PENDING, InboxStatus.WAITING_REAUTH, InboxStatus.FAILED
 
 
 @bp.get("/pipeline")
+@documented(answers=PipelineSchema)
 def pipeline() -> t.Any:
     counts = dict(db.session.execute(sa.select(WebhookInbox.status, sa.func.count()).group_by(WebhookInbox.status)).all())
     problems = (
@@ -79,6 +82,7 @@ def pipeline() -> t.Any:
 
 
 @bp.post("/pipeline/inbox/<int:row_id>/retry")
+@documented(answers=RetriedSchema, errors={409: "`conflict`: the row is not in a state that can be retried."})
 def pipeline_retry(row_id: int) -> t.Any:
     row = db.session.get(WebhookInbox, row_id) or abort(404, description="No such inbox row.")
     if row.status not in RETRYABLE:
@@ -88,6 +92,7 @@ def pipeline_retry(row_id: int) -> t.Any:
 
 
 @bp.post("/pipeline/retry")
+@documented(answers=RetriedSchema)
 def pipeline_retry_all() -> t.Any:
     ids = (
         db.session.execute(

@@ -1,7 +1,7 @@
 """ad writes: the pending record and audit row of every write to Meta's ads objects
 
 Revision ID: a5d3c8e1f207
-Revises: 4704c75cc45f
+Revises: b16caccb4c63
 Create Date: 2026-12-06 11:15:00
 
 """
@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = 'a5d3c8e1f207'
-down_revision = '4704c75cc45f'
+down_revision = 'b16caccb4c63'
 branch_labels = None
 depends_on = None
 

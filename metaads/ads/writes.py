@@ -117,7 +117,7 @@ def create(
         return None
     write = claim(kind, "create", account, params, key)
     if write.status == WriteStatus.DONE:
-        return db.session.get(KINDS[kind].model, write.object_id)  # the same submit again
+        return t.cast("store.AdObject | None", db.session.get(KINDS[kind].model, write.object_id))  # the same submit again
     sent_at = utcnow()
     try:
         data = _create_call(kind, service, account, params, token)

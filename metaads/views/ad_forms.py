@@ -15,9 +15,7 @@ from flask import abort, render_template, request, url_for
 from marshmallow import Schema, ValidationError, fields
 
 from metaads.ads import writes
-from metaads.ads.store import AdObject
-from metaads.models.enums import DeliveryStatus
-from metaads.schemas import (
+from metaads.ads.inputs import (
     BID_STRATEGIES,
     BILLING_EVENTS,
     DESTINATION_TYPES,
@@ -25,17 +23,16 @@ from metaads.schemas import (
     ODAX_OBJECTIVES,
     OPTIMIZATION_GOALS,
     SPECIAL_AD_CATEGORIES,
-    AdCampaignSchema,
-    AdSchema,
-    AdSetSchema,
-    AdWriteSchema,
 )
+from metaads.ads.store import AdObject
+from metaads.models.enums import DeliveryStatus
+from metaads.schemas import AdCampaignSchema, AdSchema, AdSetSchema, AdWriteSchema
 from plugins.core.extensions import db
 from plugins.core.http import APIError, wants_json
 from plugins.core.pages import done, request_body
 
 #: What the forms offer (the schemas are the rule; these are the choices a page shows).
-CHOICES = {
+CHOICES: dict[str, t.Any] = {
     "objectives": ODAX_OBJECTIVES,
     "special_ad_categories": SPECIAL_AD_CATEGORIES,
     "bid_strategies": BID_STRATEGIES,
@@ -71,9 +68,14 @@ ID_ARG = {"campaign": "campaign_id", "adset": "adset_id", "ad": "ad_id"}
 LABEL = {"campaign": "Campaign", "adset": "Ad set", "ad": "Ad"}
 
 
+def detail_url(kind: str, row: AdObject) -> str:
+    values: dict[str, t.Any] = {ID_ARG[kind]: row.id}
+    return url_for(DETAIL[kind], **values)
+
+
 def set_status(row: AdObject, status: str) -> t.Any:
     kind = writes.kind_of(row)
-    back = url_for(DETAIL[kind], **{ID_ARG[kind]: row.id})
+    back = detail_url(kind, row)
     action = "pause" if status == "PAUSED" else "resume"
 
     def write() -> t.Any:
@@ -84,7 +86,7 @@ def set_status(row: AdObject, status: str) -> t.Any:
 
 
 def flash_back(back: str, error: APIError | None) -> t.Any:
-    return done(error.description if error else "That did not work.", back, {}, category="error")
+    return done((error.description if error else None) or "That did not work.", back, {}, category="error")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,7 +101,7 @@ def written(kind: str, row: AdObject | None, checked: bool, *, created: bool = F
         return Verdict(f"Meta accepts this {LABEL[kind].lower()}: nothing was {'created' if created else 'changed'} yet.")
     assert row is not None
     key, schema = KEYS[kind]
-    back = url_for(DETAIL[kind], **{ID_ARG[kind]: row.id})
+    back = detail_url(kind, row)
     text = message or f"{LABEL[kind]} {'created' if created else 'saved'} at Meta."
     return done(text, back, {key: schema().dump(row)}, status=201 if created else 200)
 

@@ -15,19 +15,16 @@ from flask import abort, request
 from marshmallow import ValidationError
 
 from metaads.ads import params, writes
-from metaads.models import Ad, AdAccount, AdCampaign, AdSet, LeadForm
-from metaads.schemas import (
-    AdAccountSchema,
-    AdCampaignSchema,
+from metaads.ads.inputs import (
     AdCreateSchema,
-    AdSchema,
     AdSetCreateSchema,
-    AdSetSchema,
     AdSetUpdateSchema,
     AdUpdateSchema,
     CampaignCreateSchema,
     CampaignUpdateSchema,
 )
+from metaads.models import Ad, AdAccount, AdCampaign, AdSet, LeadForm
+from metaads.schemas import AdAccountSchema, AdCampaignSchema, AdSchema, AdSetSchema
 from metaads.views import bp
 from metaads.views.ad_forms import (
     CHOICES,

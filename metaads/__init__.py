@@ -10,9 +10,9 @@ checks it; a new top-level package or module goes in one of these layers.
 2. service: what metaads asks of Graph (one method per Meta call)
 3. connections, answers, persons: the app's Graph service and each connection's tokens; a lead's
    answers; a lead's Person
-4. sync, conversions: sync runs and the one loop every sync from Meta runs; lead forms, ad
+4. sync, conversions, ads: sync runs and the one loop every sync from Meta runs; lead forms, ad
    accounts, their campaigns, ad sets and ads; the Conversions API for CRM (lead stages sent
-   back to Meta)
+   back to Meta); writes to Meta's campaigns, ad sets and ads (checked first, idempotent, audited)
 5. capture, insights: webhook inbox, processing, reconciler, sweeper, follow-ups, outbound webhooks;
    daily insights stored, synced and summed
 6. leads, api: lead management (filters, paging, workflow, CSV exports, retention); the JSON

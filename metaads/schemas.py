@@ -54,6 +54,59 @@ class AdCampaignSchema(_Base, _Performance):
     ad_account_id = fields.Integer()
 
 
+class AdSetSchema(_Base, _Performance):
+    meta_adset_id = fields.String()
+    name = fields.String()
+    status = fields.String()
+    effective_status = fields.String(allow_none=True)
+    daily_budget = fields.Integer(allow_none=True)
+    lifetime_budget = fields.Integer(allow_none=True)
+    bid_amount = fields.Integer(allow_none=True)
+    billing_event = fields.String()
+    optimization_goal = fields.String(allow_none=True)
+    targeting = fields.Dict(allow_none=True)
+    currency = fields.Function(lambda s: s.campaign.ad_account.currency if s.campaign and s.campaign.ad_account else None)
+    start_time = fields.AwareDateTime(allow_none=True)
+    end_time = fields.AwareDateTime(allow_none=True)
+    last_synced_at = fields.AwareDateTime(allow_none=True)
+    campaign_id = fields.Integer()
+
+
+class AdSchema(_Base, _Performance):
+    meta_ad_id = fields.String()
+    name = fields.String()
+    status = fields.String()
+    effective_status = fields.String(allow_none=True)
+    creative_id = fields.String(allow_none=True)
+    preview_url = fields.String(allow_none=True)
+    currency = fields.Function(
+        lambda a: (
+            a.ad_set.campaign.ad_account.currency if a.ad_set and a.ad_set.campaign and a.ad_set.campaign.ad_account else None
+        )
+    )
+    last_synced_at = fields.AwareDateTime(allow_none=True)
+    ad_set_id = fields.Integer()
+    campaign_id = fields.Function(lambda a: a.ad_set.campaign_id if a.ad_set else None)
+
+
+class AdWriteSchema(Schema):
+    """One write to Meta, as the object's page and JSON show it."""
+
+    id = fields.Integer()
+    object_type = fields.String()
+    object_id = fields.Integer(allow_none=True)
+    meta_id = fields.String(allow_none=True)
+    action = fields.String()
+    status = fields.String()
+    actor_user_id = fields.Integer(allow_none=True)
+    before = fields.Dict(allow_none=True)
+    after = fields.Dict(allow_none=True)
+    meta = fields.Dict(allow_none=True)
+    message = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime()
+    finished_at = fields.AwareDateTime(allow_none=True)
+
+
 class LeadFormSchema(_Base):
     meta_form_id = fields.String()
     name = fields.String()

@@ -67,6 +67,8 @@ ADS_EDGES: dict[str, tuple[str, schemas.Loader[t.Any]]] = {
     "adsets": ("adset", schemas.AD_SET),
     "ads": ("ad", schemas.AD),
 }
+#: Meta's "check, don't do it" switch on every create and update (meta-graph.md §5.3-§5.5).
+VALIDATE_ONLY = {"execution_options": ["validate_only"]}
 #: Rows per page on the leads edge (Meta's default is smaller; 100 keeps calls few and pages light).
 LEADS_PAGE_SIZE = 100
 
@@ -141,11 +143,7 @@ class MetaAdsService:
         """Create a campaign (budgets in minor units). ``special_ad_categories`` defaults to ``[]``
         and, without a campaign budget, ``is_adset_budget_sharing_enabled`` to ``false``: Meta
         requires both (meta-graph.md §5.3)."""
-        values = dict(data)
-        values.setdefault("special_ad_categories", [])
-        if values.get("daily_budget") is None and values.get("lifetime_budget") is None:
-            values.setdefault("is_adset_budget_sharing_enabled", False)
-        created = self.client.post(f"{act(account_id)}/campaigns", token, values)
+        created = self.client.post(f"{act(account_id)}/campaigns", token, campaign_defaults(data))
         return self.get_campaign(_created_id(created), token)
 
     def update_campaign(self, campaign_id: str, data: Params, token: str) -> CampaignData:
@@ -229,6 +227,25 @@ class MetaAdsService:
         included (edges no longer list them): each id maps to its object or to the typed error
         of that one read."""
         return self._batch_get(ids, token, ADS_EDGES[edge][1])
+
+    # -- checks and read-backs for writes ------------------------------------------------------
+
+    def check_create(self, account_id: str, edge: AdsEdge, data: Params, token: str) -> None:
+        """Ask Meta whether it would create this campaign, ad set or ad, creating nothing
+        (``execution_options=["validate_only"]``); a refusal raises like the real create."""
+        values = campaign_defaults(data) if edge == "campaigns" else dict(data)
+        _success(self.client.post(f"{act(account_id)}/{edge}", token, {**values, **VALIDATE_ONLY}))
+
+    def check_update(self, object_id: str, data: Params, token: str) -> None:
+        """Ask Meta whether it would make this change, changing nothing."""
+        _success(self.client.post(object_id, token, {**data, **VALIDATE_ONLY}))
+
+    def recent_objects(self, account_id: str, edge: AdsEdge, token: str, created_after: TimeArg) -> list[t.Any]:
+        """An account's campaigns, ad sets or ads created after ``created_after`` (exclusive):
+        how a create whose answer was lost is found again instead of being sent twice."""
+        entity, loader = ADS_EDGES[edge]
+        filtering = [{"field": f"{entity}.created_time", "operator": "GREATER_THAN", "value": to_unix(created_after)}]
+        return self._list(f"{act(account_id)}/{edge}", token, loader, {"filtering": filtering})
 
     def _account_of(self, object_id: str, token: str) -> str:
         account = self.client.get(object_id, token, fields=("account_id",)).get("account_id")
@@ -373,6 +390,17 @@ def act(account_id: str) -> str:
     if not digits.isdigit():
         raise ValueError(f"not an ad account id: {account_id!r}")
     return f"act_{digits}"
+
+
+def campaign_defaults(data: Params) -> dict[str, t.Any]:
+    """What Meta requires on every new campaign: ``special_ad_categories`` (``[]`` when none)
+    and, without a campaign budget, ``is_adset_budget_sharing_enabled`` (meta-graph.md §5.3)."""
+    values = dict(data)
+    if values.get("special_ad_categories") is None:
+        values["special_ad_categories"] = []
+    if values.get("daily_budget") is None and values.get("lifetime_budget") is None:
+        values.setdefault("is_adset_budget_sharing_enabled", False)
+    return values
 
 
 def time_created_filter(since: TimeArg | None, until: TimeArg | None) -> list[dict[str, t.Any]]:

@@ -147,7 +147,9 @@ def insert_events(settings: ConversionSettings, rows: t.Sequence[tuple[int, str,
     for start in range(0, len(values), STATEMENT_ROWS):
         statement = _insert(ConversionEvent.__table__).values(values[start : start + STATEMENT_ROWS])
         statement = statement.on_conflict_do_nothing(index_elements=["lead_id", "stage"])
-        inserted += int(db.session.execute(statement).rowcount or 0)
+        # Session.execute is typed Result; for an INSERT it is a CursorResult, which has rowcount.
+        result = t.cast("sa.CursorResult[t.Any]", db.session.execute(statement))
+        inserted += int(result.rowcount or 0)
     return inserted
 
 

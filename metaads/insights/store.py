@@ -141,6 +141,8 @@ def _upsert_by_copy(page: list[dict[str, t.Any]]) -> None:
     db.session.execute(sa.text("SET LOCAL synchronous_commit = off"))
     db.session.execute(sa.text(_CREATE_STAGE))
     connection = db.session.connection().connection.driver_connection
+    if connection is None:  # the pool detached or invalidated it; a live session's connection has one
+        raise sa.exc.ResourceClosedError("the session's database connection is closed")
     actions_at = COLUMNS.index("actions")
     with connection.cursor() as cursor, cursor.copy(f"COPY {STAGE} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
         for values in page:

@@ -56,10 +56,10 @@ def sync_insights(
     (default: this function queued again)."""
     scope = str(ad_account_id or "all")
     run = run_for(run_id, "insights", scope=scope, trigger=trigger)
-    if not (run.progress or {}).get("plan"):
+    plan = (run.progress or {}).get("plan")
+    if not plan:
         plan = {"mode": "range" if since or until else mode, "since": _iso(since), "until": _iso(until), "account": ad_account_id}
         save_progress(run, plan=plan)
-    plan = run.progress["plan"]
     units = [
         Unit(f"act:{account.meta_account_id}", f"ad account {account.meta_account_id}", token, platform_id, account.id)
         for account, token, platform_id in accounts_to_sync(plan.get("account"))
@@ -115,7 +115,7 @@ def account_range(run: SyncRun, account: AdAccount) -> dates.DateRange | None:
     ranges = dict((run.progress or {}).get("ranges") or {})
     kept = ranges.get(str(account.id))
     if kept is None:
-        kept = plan_range(run.progress["plan"], account, current_app.config)
+        kept = plan_range((run.progress or {})["plan"], account, current_app.config)
         ranges[str(account.id)] = kept
         save_progress(run, ranges=ranges)
     if not kept.get("since"):

@@ -32,7 +32,7 @@ from plugins.core.http import APIError
 from plugins.core.models import utcnow
 
 #: The pipeline in order: a move to a later status is forward, to an earlier one a reopen.
-PIPELINE = (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED, LeadStatus.CONVERTED)
+PIPELINE: tuple[LeadStatus, ...] = (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED, LeadStatus.CONVERTED)
 #: Still being worked on: these may move forward, or be disqualified.
 OPEN = PIPELINE[:-1]
 CLOSED = (LeadStatus.DISQUALIFIED, LeadStatus.ARCHIVED)

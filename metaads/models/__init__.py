@@ -8,6 +8,7 @@ from metaads.models.insights import AdInsight, InsightsReport, ReportStatus
 from metaads.models.leads import Lead, LeadForm
 from metaads.models.outbound import OutboundDelivery
 from metaads.models.sync import SyncRun
+from metaads.models.writes import AdWrite, WriteStatus
 
 __all__ = [
     "Ad",
@@ -15,6 +16,7 @@ __all__ = [
     "AdCampaign",
     "AdInsight",
     "AdSet",
+    "AdWrite",
     "ConversionBatch",
     "ConversionEvent",
     "ConversionSettings",
@@ -26,4 +28,5 @@ __all__ = [
     "ReportStatus",
     "SyncRun",
     "WebhookInbox",
+    "WriteStatus",
 ]

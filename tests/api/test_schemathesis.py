@@ -62,7 +62,7 @@ def connected_app(app: Flask, sandbox: tuple[flask.Flask, str]) -> Flask:
     """The sandbox business connected, its first sync and backfill done by a burst RQ worker."""
     state = t.cast(SandboxState, sandbox[0].extensions["sandbox"])
     connect_with_token(state.user_token)
-    worker = jobs.runner().make_worker(fork=False)  # every registered queue
+    worker = jobs.runner().make_worker(fork=False)
     # RQ's command channel (a pubsub thread polling every 60 s) is for stopping long-running
     # workers; joining it made this burst take up to a minute to exit.
     worker.subscribe = lambda: None  # type: ignore[method-assign]

@@ -19,6 +19,12 @@ PAGE_ONLY = {
     "socials.connect": "a redirect to Facebook's login dialog",
     "socials.callback": "where Facebook's login dialog returns the browser; ends in a redirect",
     "metaads_downloads.download": "a signed link to an export's CSV for anyone holding it: no admin, no JSON",
+    "metaads.campaign_new": "the new-campaign form (its JSON twin is POST campaigns)",
+    "metaads.campaign_edit": "the campaign edit form (its JSON twin is PATCH campaigns/<id>)",
+    "metaads.adset_new": "the new-ad-set form (its JSON twin is POST adsets)",
+    "metaads.adset_edit": "the ad set edit form (its JSON twin is PATCH adsets/<id>)",
+    "metaads.ad_new": "the new-ad form (its JSON twin is POST ads)",
+    "metaads.ad_edit": "the ad edit form (its JSON twin is PATCH ads/<id>)",
 }
 
 

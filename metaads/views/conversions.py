@@ -9,11 +9,14 @@ from flask import request, url_for
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
+from metaads.api.answers import ConversionsAnswerSchema, ConversionsChangeSchema, TestEventAnswerSchema
 from metaads.conversions.admin import change_settings
 from metaads.conversions.delivery import send_test_event
 from metaads.conversions.settings import STATUSES, current_settings, settings_dict
 from metaads.graph.errors import GraphError, GraphTokenError
+from metaads.models import ConversionSettings
 from metaads.views import bp
+from plugins.core.apidoc import documented
 from plugins.core.extensions import db
 from plugins.core.http import APIError, wants_json
 from plugins.core.pages import back_on_error, done, request_body, respond
@@ -23,14 +26,21 @@ TEMPLATE = "metaads/conversions.html"
 REQUIRED_STAGES = ("new", "contacted", "qualified", "converted")
 
 
+def answer(settings: ConversionSettings) -> dict[str, t.Any]:
+    """``{"conversions": {...}}``, dumped through the schema the document declares."""
+    return t.cast(dict[str, t.Any], ConversionsAnswerSchema().dump({"conversions": settings_dict(settings)}))
+
+
 @bp.get("/conversions")
+@documented(answers=ConversionsAnswerSchema)
 def conversions() -> t.Any:
     settings = current_settings()
     db.session.commit()  # the row, created with the defaults on first sight
-    return respond(TEMPLATE, {"conversions": settings_dict(settings)}, statuses=STATUSES, errors={})
+    return respond(TEMPLATE, answer(settings), statuses=STATUSES, errors={})
 
 
 @bp.route("/conversions", methods=["PATCH", "POST"])
+@documented(answers=ConversionsAnswerSchema, body=ConversionsChangeSchema)
 def conversions_update() -> t.Any:
     """JSON clients PATCH any of the fields; the page's form POSTs all of them. A bad value →
     400 (the error envelope, or the page with the form's errors) and nothing is applied."""
@@ -45,7 +55,7 @@ def conversions_update() -> t.Any:
         shown["stage_names"] = body.get("stage_names", shown.get("stage_names"))
         errors = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
         return respond(TEMPLATE, {"conversions": shown}, 400, statuses=STATUSES, errors=errors)
-    return done("Conversions API settings saved.", url_for("metaads.conversions"), {"conversions": settings_dict(settings)})
+    return done("Conversions API settings saved.", url_for("metaads.conversions"), answer(settings))
 
 
 def form_body(form: MultiDict[str, str]) -> dict[str, t.Any]:
@@ -64,6 +74,14 @@ def form_body(form: MultiDict[str, str]) -> dict[str, t.Any]:
 
 
 @bp.post("/conversions/test-event")
+@documented(
+    answers=TestEventAnswerSchema,
+    errors={
+        400: "`validation_error`: no dataset id or no test event code is set.",
+        409: "`needs_reauth` (no working Facebook connection) or `no_leads` (no lead to send it for).",
+        422: "`meta_refused`: Meta refused the event (details.meta: Meta's codes).",
+    },
+)
 @back_on_error(lambda **_: url_for("metaads.conversions"))
 def conversions_test_event() -> t.Any:
     settings = current_settings()
@@ -74,9 +92,7 @@ def conversions_test_event() -> t.Any:
         if isinstance(exc, GraphTokenError):
             raise APIError(409, "needs_reauth", "Facebook refused the token: reconnect, then try again.") from exc
         raise meta_refusal(exc) from exc
-    payload = {
-        "test_event": {"events_received": result.events_received, "fbtrace_id": result.fbtrace_id, "lead_id": result.lead_id}
-    }
+    payload = TestEventAnswerSchema().dump({"test_event": result})
     return done(f"Meta received {result.events_received} test event (trace {result.fbtrace_id}).", back, payload)
 
 

@@ -8,11 +8,14 @@ import datetime as dt
 import typing as t
 
 from flask import abort, request
+from marshmallow import Schema, ValidationError
 
+from metaads.api.answers import DateRangeQuery, InsightsAnswerSchema, InsightsQuery
 from metaads.insights import dates
 from metaads.insights.query import Kind, daily, performance_for, total
 from metaads.models import Ad, AdAccount, AdCampaign, AdSet
 from metaads.views import bp
+from plugins.core.apidoc import documented
 from plugins.core.extensions import db
 from plugins.core.http import APIError
 from plugins.core.pages import respond
@@ -22,26 +25,21 @@ MODELS: dict[str, type[t.Any]] = {"account": AdAccount, "campaign": AdCampaign, 
 DEFAULT_PRESET = "last_30d"
 
 
-def _invalid(field: str, message: str) -> APIError:
-    return APIError(400, "validation_error", message, {"fields": {field: [message]}})
-
-
-def _date_arg(name: str) -> dt.date | None:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return None
+def load_args(schema: Schema) -> dict[str, t.Any]:
+    """The query string's arguments ``schema`` names (blank ones left out), loaded; a bad one →
+    400 ``validation_error`` naming it."""
+    given = {name: request.args[name] for name in schema.fields if request.args.get(name, "") != ""}
     try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise _invalid(name, f"{name} must be a date YYYY-MM-DD.") from None
+        return t.cast(dict[str, t.Any], schema.load(given))
+    except ValidationError as exc:
+        problems = t.cast(dict[str, list[str]], exc.messages)
+        raise APIError(400, "validation_error", " ".join(p[0] for p in problems.values()), {"fields": problems}) from None
 
 
 def date_range_args() -> tuple[dt.date | None, dt.date | None]:
     """``since`` / ``until`` of a list or detail route (account days, inclusive; None: open)."""
-    since, until = _date_arg("since"), _date_arg("until")
-    if since and until and since > until:
-        raise _invalid("since", "since must not be after until.")
-    return since, until
+    args = load_args(DateRangeQuery())
+    return args.get("since"), args.get("until")
 
 
 def performance_fields(kind: Kind, objects: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
@@ -63,41 +61,26 @@ def account_of(kind: str, obj: t.Any) -> AdAccount:
     return t.cast(AdAccount, campaign.ad_account)
 
 
-def insights_range(account: AdAccount) -> tuple[dt.date, dt.date]:
-    preset = request.args.get("date_preset")
-    since, until = date_range_args()
-    if preset and (since or until):
-        raise _invalid("date_preset", "Give since/until or date_preset, not both.")
-    if since or until:
-        if not (since and until):
-            raise _invalid("since" if not since else "until", "since and until go together.")
-        return since, until
-    try:
-        return dates.preset(preset or DEFAULT_PRESET, dates.account_today(account))
-    except ValueError:
-        raise _invalid("date_preset", f"Unknown date_preset {preset!r}.") from None
+def insights_range(account: AdAccount, args: t.Mapping[str, t.Any]) -> tuple[dt.date, dt.date]:
+    """``since``..``until`` as given, else the preset's days in the account's time zone."""
+    if args.get("since") and args.get("until"):
+        return args["since"], args["until"]
+    return dates.preset(args.get("date_preset", DEFAULT_PRESET), dates.account_today(account))
 
 
 def insights_answer(kind: Kind, object_id: int) -> dict[str, t.Any]:
     obj = db.session.get(MODELS[kind], object_id) or abort(404, description=f"No such {kind}.")
+    args = load_args(InsightsQuery())
     account = account_of(kind, obj)
-    since, until = insights_range(account)
-    increment = request.args.get("time_increment", "1")
-    if increment not in ("1", "all_days"):
-        raise _invalid("time_increment", "time_increment must be 1 or all_days.")
+    since, until = insights_range(account, args)
     days = daily(kind, object_id, since, until)
     totals = total(days)
-    if increment == "all_days":
-        rows = [{"date_start": since.isoformat(), "date_stop": until.isoformat(), **totals.metrics()}]
+    if args["time_increment"] == "all_days":
+        rows = [{"date_start": since, "date_stop": until, **totals.metrics()}]
     else:
-        rows = [{"date_start": day.isoformat(), "date_stop": day.isoformat(), **p.metrics()} for day, p in days]
-    return {
-        "insights": rows,
-        "totals": totals.metrics(),
-        "currency": account.currency,
-        "since": since.isoformat(),
-        "until": until.isoformat(),
-    }
+        rows = [{"date_start": day, "date_stop": day, **p.metrics()} for day, p in days]
+    answer = {"insights": rows, "totals": totals.metrics(), "currency": account.currency, "since": since, "until": until}
+    return t.cast(dict[str, t.Any], InsightsAnswerSchema().dump(answer))
 
 
 def _view(kind: Kind, object_id: int) -> t.Any:
@@ -106,20 +89,24 @@ def _view(kind: Kind, object_id: int) -> t.Any:
 
 
 @bp.get("/accounts/<int:object_id>/insights")
+@documented(answers=InsightsAnswerSchema, query=InsightsQuery)
 def account_insights(object_id: int) -> t.Any:
     return _view("account", object_id)
 
 
 @bp.get("/campaigns/<int:object_id>/insights")
+@documented(answers=InsightsAnswerSchema, query=InsightsQuery)
 def campaign_insights(object_id: int) -> t.Any:
     return _view("campaign", object_id)
 
 
 @bp.get("/adsets/<int:object_id>/insights")
+@documented(answers=InsightsAnswerSchema, query=InsightsQuery)
 def adset_insights(object_id: int) -> t.Any:
     return _view("adset", object_id)
 
 
 @bp.get("/ads/<int:object_id>/insights")
+@documented(answers=InsightsAnswerSchema, query=InsightsQuery)
 def ad_insights(object_id: int) -> t.Any:
     return _view("ad", object_id)

@@ -233,7 +233,7 @@ def page_names() -> dict[str, str]:
 
 
 @bp.get("/leads/<int:lead_id>")
-@documented(answers=one_of("lead", LeadDetailSchema))
+@documented(answers=answers.LeadWithConversionsSchema)
 def lead_detail(lead_id: int) -> t.Any:
     lead = load_lead(lead_id)
     context = {} if wants_json() else detail_context(lead)

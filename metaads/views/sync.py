@@ -56,6 +56,7 @@ def accounts_sync() -> t.Any:
 
 
 @bp.post("/campaigns/sync")
+@documented(answers={202: SyncStartedSchema})
 def campaigns_sync() -> t.Any:
     """Every connected account's campaigns, ad sets and ads (every status), as the schedule does,
     then their insights."""

@@ -21,3 +21,10 @@ class PersonSchema(Schema):
 
 class PersonQuerySchema(PagingSchema):
     q = fields.String(metadata={"description": "Part of the name, email or phone."})
+
+
+class PersonDetailSchema(Schema):
+    """A Person's page as JSON: the person, and what other modules add to it, by section key."""
+
+    person = fields.Nested(PersonSchema)
+    sections = fields.Dict(keys=fields.String(), values=fields.Raw(), metadata={"description": "Each module's own JSON."})

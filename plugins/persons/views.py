@@ -8,12 +8,12 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, request
 
 from plugins.accounts import require_admin
-from plugins.core.apidoc import documented, one_of, page_of
+from plugins.core.apidoc import documented, page_of
 from plugins.core.extensions import db
 from plugins.core.pages import paging_args, respond
 from plugins.persons.models import Person
 from plugins.persons.registry import persons_state
-from plugins.persons.schemas import PersonQuerySchema, PersonSchema
+from plugins.persons.schemas import PersonDetailSchema, PersonQuerySchema, PersonSchema
 
 bp = Blueprint("persons", __name__, url_prefix="/admin/persons", template_folder="templates")
 bp.before_request(require_admin)
@@ -45,7 +45,7 @@ def index() -> t.Any:
 
 
 @bp.get("/<int:person_id>")
-@documented(answers=one_of("person", PersonSchema))
+@documented(answers=PersonDetailSchema)
 def detail(person_id: int) -> t.Any:
     person = db.session.get(Person, person_id) or abort(404, description="No such person.")
     sections = persons_state().sections(person)

@@ -240,6 +240,7 @@ def detail_context(lead: Lead) -> dict[str, t.Any]:
         "users": active_users(),
         "names": names,
         "timeline": [(activity, describe(activity, names), actors[activity.id]) for activity in reversed(lead.activities)],
+        "page_name": page_names().get(lead.page_id or ""),
     }
 
 
@@ -366,7 +367,45 @@ def stream_csv(filters: LeadFilters, *, bom: bool, actor_id: int | None, format:
 def lead_export(export_id: str) -> t.Any:
     """An export made with ``mode=link``: its state and its shareable link."""
     export = downloads.load(export_id) or abort(404, description="No such export (exports are deleted after 24 hours).")
-    return respond("metaads/leads/export.html", {"export": export.as_json()}, export_obj=export, names=user_names())
+    names = user_names()
+    return respond(
+        "metaads/leads/export.html",
+        {"export": export.as_json()},
+        export_obj=export,
+        names=names,
+        filter_values=readable_filters(export.filters or {}, names),
+    )
+
+
+def readable_filters(filters: t.Mapping[str, str], names: t.Mapping[str, str]) -> dict[str, str]:
+    """An export's filters as a person reads them: forms, campaigns, ads and users by name (the
+    id when it names nothing we know), statuses and test leads in words."""
+
+    def name_of(column: t.Any, key_column: t.Any, value: str) -> str | None:
+        found: str | None = db.session.execute(sa.select(column).where(key_column == value).limit(1)).scalar()
+        return found
+
+    readable: dict[str, str] = {}
+    for key, value in filters.items():
+        shown: str | None = None
+        if key == "lead_form_id" and value.isdigit():
+            shown = name_of(LeadForm.name, LeadForm.id, value)
+        elif key == "form_id":
+            shown = name_of(LeadForm.name, LeadForm.meta_form_id, value)
+        elif key == "campaign_id":
+            shown = name_of(AdCampaign.name, AdCampaign.meta_campaign_id, value)
+        elif key == "ad_id":
+            shown = name_of(Ad.name, Ad.meta_ad_id, value)
+        elif key == "assigned_to":
+            shown = "Nobody (unassigned)" if value == "none" else names.get(value)
+        elif key == "status":
+            shown = ", ".join(part.capitalize() for part in value.split(","))
+        elif key == "include_test":
+            shown = {"true": "Shown with the others", "only": "Only test leads"}.get(value)
+        elif key == "order":
+            shown = {"created_time": "Oldest first", "-created_time": "Newest first"}.get(value)
+        readable[key] = shown or value
+    return readable
 
 
 @bp.get("/leads/exports/<export_id>/file")
@@ -382,7 +421,7 @@ def lead_export_file(export_id: str) -> Response:
 def lead_forms_index() -> t.Any:
     order = (LeadForm.name, LeadForm.id)
     payload, forms = offset_list("lead_forms", sa.select(LeadForm), order, LeadFormSchema(many=True).dump)
-    return respond("metaads/lead_forms/index.html", payload, form_rows=forms)
+    return respond("metaads/lead_forms/index.html", payload, form_rows=forms, page_names=page_names())
 
 
 @bp.get("/lead-forms/<int:form_id>")
@@ -393,4 +432,5 @@ def lead_form_detail(form_id: int) -> t.Any:
         {"lead_form": LeadFormSchema().dump(form)},
         form_obj=form,
         test_lead=test_lead_status(form),
+        page_names=page_names(),
     )

@@ -29,6 +29,9 @@ bp.before_request(require_admin)
 
 def platform_json(platform: SocialPlatform) -> dict[str, t.Any]:
     required = socials_state().scopes
+    # Webhooks are recorded per page (socials.webhooks.touch_pages): the account's is its pages' latest.
+    seen = [platform.last_webhook_at, *(page.last_webhook_at for page in platform.pages)]
+    last_webhook = max((when for when in seen if when), default=None)
     return {
         "id": platform.id,
         "provider": platform.provider,
@@ -39,7 +42,7 @@ def platform_json(platform: SocialPlatform) -> dict[str, t.Any]:
         "token_expires_at": platform.token_expires_at.isoformat() if platform.token_expires_at else None,
         "granted_scopes": platform.granted_scopes,
         "missing_scopes": [s for s in required if s not in (platform.granted_scopes or [])],
-        "last_webhook_at": platform.last_webhook_at.isoformat() if platform.last_webhook_at else None,
+        "last_webhook_at": last_webhook.isoformat() if last_webhook else None,
         "last_synced_at": platform.last_synced_at.isoformat() if platform.last_synced_at else None,
         "pages": [
             {

@@ -32,6 +32,7 @@ from metaads.leads.schemas import (
 from metaads.leads.timeline import describe
 from metaads.leads.workflow import (
     KEEP,
+    BulkOutcome,
     LeadUpdate,
     allowed_transitions,
     apply_update,
@@ -168,7 +169,6 @@ def leads_index() -> t.Any:
     context = {} if wants_json() else list_context(filters, position, page, counts, limit, offset)
     # 400 still tells a script the filters were refused; a person sees the list and why.
     return respond("metaads/leads/index.html", payload, 400 if filter_error else 200, filter_error=filter_error, **context)
-
 
 
 def list_context(
@@ -314,17 +314,42 @@ def lead_erase(lead_id: int) -> t.Any:
 @bp.post("/leads/bulk")
 @back_on_error(lambda: leads_list_url())
 def leads_bulk() -> t.Any:
-    """``ids`` (up to 500) and ``status`` and/or ``assigned_to``. All or nothing: 404 for unknown
-    ids, 409 (with each refusal) if any lead may not take the status."""
+    """``ids`` (up to 500) and ``status`` and/or ``assigned_to``. Lead by lead: ``results`` says
+    of each whether it changed, was already so, or was refused (with its status and the moves it
+    allows); 404 for unknown ids, 409 (with each refusal) if no lead may take the status."""
     body = request_body(lists=("ids",))
     if not body.get("ids") and not wants_json():
         raise APIError(400, "validation_error", "Select some leads first: tick the box in front of each lead to change.")
     ids, update = BulkUpdateSchema().load(body)
-    leads, changes = bulk_update(ids, update, actor())
-    commit(changes)
-    payload = {"leads": LeadSchema(many=True).dump(leads), "count": len(leads), "status_changes": len(changes)}
-    noun = "lead" if len(leads) == 1 else "leads"
-    return done(f"{len(leads)} {noun} updated.", leads_list_url(), payload)
+    outcome = bulk_update(ids, update, actor())
+    commit(outcome.changes)
+    payload = {
+        "leads": LeadSchema(many=True).dump(outcome.leads),
+        "count": len(outcome.leads),
+        "status_changes": len(outcome.changes),
+        "results": outcome.results,
+    }
+    return done(bulk_message(outcome), leads_list_url(), payload, category="warning" if refused_rows(outcome) else "success")
+
+
+def refused_rows(outcome: BulkOutcome) -> list[dict[str, t.Any]]:
+    return [row for row in outcome.results if row["result"] == "refused"]
+
+
+def bulk_message(outcome: BulkOutcome, shown: int = 5) -> str:
+    """ "2 leads updated." and, for each lead left as it was, its name and why (the first few)."""
+    noun = "lead" if len(outcome.leads) == 1 else "leads"
+    message = f"{len(outcome.leads)} {noun} updated."
+    refused = refused_rows(outcome)
+    if not refused:
+        return message
+    names = dict(db.session.execute(sa.select(Lead.id, Lead.full_name).where(Lead.id.in_([r["id"] for r in refused]))).all())
+    reasons = []
+    for row in refused[:shown]:
+        who = names.get(row["id"]) or f"Lead {row['id']}"
+        reasons.append(f"{who} is {row['status']} (it can become {' or '.join(row['allowed']) or 'nothing else'})")
+    more = f"; and {len(refused) - shown} more" if len(refused) > shown else ""
+    return f"{message} {len(refused)} left as they were: {'; '.join(reasons)}{more}."
 
 
 @bp.post("/leads/export")

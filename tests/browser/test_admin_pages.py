@@ -547,6 +547,8 @@ def test_mobile_leads_list_and_detail(mobile_tab: Tab, live_server: LiveServer) 
         "/admin/meta-ads/accounts",
         "/admin/socials/connections",
         "/admin/persons/",
+        "/admin/meta-ads/leads",
+        "/admin/meta-ads/pipeline",
         "lead_form",
         "campaign",
         "account",

@@ -64,30 +64,50 @@ def test_the_export_page_names_its_filters(leads_tab: Tab, leads_server: LiveSer
 
 
 def test_a_bulk_change_says_which_leads_it_left_and_why(leads_tab: Tab, leads_server: LiveServer) -> None:
-    from metaads.models import Lead
+    from metaads.models import Lead, LeadActivity
     from metaads.models.enums import LeadStatus
     from plugins.core.extensions import db
 
-    def statuses() -> None:
-        for name, status in (("Ingrid Bjørnstad", LeadStatus.CONVERTED), ("Zoë Müller-Lüdenscheid", LeadStatus.NEW)):
-            lead = db.session.query(Lead).filter_by(full_name=name).one()
-            lead.status = status
+    # Two leads of this test's own (removed after it): the other tests on this server count the
+    # seeded leads and read their logs.
+    names = {"Ana Fresh": LeadStatus.NEW, "Bo Bought": LeadStatus.CONVERTED}
 
-    leads_server.with_db(statuses)
+    def add() -> None:
+        for number, (name, status) in enumerate(names.items()):
+            db.session.add(
+                Lead(
+                    meta_lead_id=f"90000000000000008{number}",
+                    full_name=name,
+                    status=status,
+                    created_time=dt.datetime(2026, 3, 15, 8, number, tzinfo=dt.UTC),
+                )
+            )
+
+    def remove() -> None:
+        ids = [lead.id for lead in db.session.query(Lead).filter(Lead.full_name.in_(names))]
+        db.session.query(LeadActivity).filter(LeadActivity.lead_id.in_(ids)).delete()
+        db.session.query(Lead).filter(Lead.id.in_(ids)).delete()
+
+    leads_server.with_db(add)
+    try:
+        change_two(leads_tab)
+    finally:
+        leads_server.with_db(remove)
+
+
+def change_two(leads_tab: Tab) -> None:
     page = leads_tab.page
     log_in(leads_tab)
     table = page.locator("main table")
-    table.get_by_label("Select Zoë Müller-Lüdenscheid").check()
-    table.get_by_label("Select Ingrid Bjørnstad").check()
+    table.get_by_label("Select Ana Fresh").check()
+    table.get_by_label("Select Bo Bought").check()
     page.get_by_label("Set status").select_option("contacted")
     page.get_by_role("button", name="Apply to selected").click()
     page.wait_for_load_state()
     message = page.locator(".flash-warning")
-    expect(message).to_have_text(
-        "1 lead updated. 1 left as they were: Ingrid Bjørnstad is converted (it can become new or archived)."
-    )
-    expect(page.locator("main tbody tr", has_text="Zoë Müller-Lüdenscheid").locator(".badge").first).to_have_text("Contacted")
-    expect(page.locator("main tbody tr", has_text="Ingrid Bjørnstad").locator(".badge").first).to_have_text("Converted")
+    expect(message).to_have_text("1 lead updated. 1 left as they were: Bo Bought is converted (it can become new or archived).")
+    expect(page.locator("main tbody tr", has_text="Ana Fresh").locator(".badge").first).to_have_text("Contacted")
+    expect(page.locator("main tbody tr", has_text="Bo Bought").locator(".badge").first).to_have_text("Converted")
     leads_tab.screenshot("leads-bulk-partly")
     leads_tab.assert_clean()
 
@@ -122,7 +142,11 @@ def test_a_test_lead_says_what_it_is(leads_tab: Tab, leads_server: LiveServer) -
 
 @pytest.mark.parametrize(
     ("path_key", "table"),
-    [("lead_form", ".questions-table"), ("/admin/socials/connections", ".stack-table"), ("/admin/meta-ads/pipeline", ".stack-table")],
+    [
+        ("lead_form", ".questions-table"),
+        ("/admin/socials/connections", ".stack-table"),
+        ("/admin/meta-ads/pipeline", ".stack-table"),
+    ],
 )
 def test_tables_read_on_a_phone_without_scrolling_sideways(
     mobile_tab: Tab, live_server: LiveServer, path_key: str, table: str

@@ -10,9 +10,13 @@ checks it; a new top-level package or module goes in one of these layers.
 2. service: what metaads asks of Graph (one method per Meta call)
 3. connections, answers, persons: the app's Graph service and each connection's tokens; a lead's
    answers; a lead's Person
-4. sync: sync runs and the one loop every sync from Meta runs; lead forms, ad accounts
-5. capture: webhook inbox, processing, reconciler, sweeper, follow-ups, outbound webhooks
-6. leads: lead management (filters, paging, workflow, CSV exports, retention)
+4. sync, conversions, ads: sync runs and the one loop every sync from Meta runs; lead forms, ad
+   accounts, their campaigns, ad sets and ads; the Conversions API for CRM (lead stages sent
+   back to Meta); writes to Meta's campaigns, ad sets and ads (checked first, idempotent, audited)
+5. capture, insights: webhook inbox, processing, reconciler, sweeper, follow-ups, outbound webhooks;
+   daily insights stored, synced and summed
+6. leads, api: lead management (filters, paging, workflow, CSV exports, retention); the JSON
+   API's answer schemas and its OpenAPI description
 7. views, cli, periodic, connected, demo, extension, sandbox: routes, commands, schedules and
    hooks that wire the layers below into the app (the sandbox is a stand-alone fake Meta)
 """

@@ -65,12 +65,8 @@ def contact_fields(
     answers = answers_by_key(field_data)
     lowered = {key.lower(): values for key, values in answers.items()}
     # Keys without accents, so one pattern reads "teléfono", "telefono" and "Telefon".
-    plain = {
-        key: "".join(c for c in unicodedata.normalize("NFKD", key) if not unicodedata.combining(c)) for key in lowered
-    }
-    typed = {
-        str(q.get("key", "")).lower(): str(q.get("type") or "").upper() for q in questions or () if isinstance(q, t.Mapping)
-    }
+    plain = {key: "".join(c for c in unicodedata.normalize("NFKD", key) if not unicodedata.combining(c)) for key in lowered}
+    typed = {str(q.get("key", "")).lower(): str(q.get("type") or "").upper() for q in questions or () if isinstance(q, t.Mapping)}
 
     def first(keys: t.Iterable[str], fits: t.Callable[[str], bool] = bool) -> str | None:
         for key in keys:
@@ -145,9 +141,7 @@ def questions_by_key(form: LeadForm | None) -> dict[str, dict[str, t.Any]]:
 def option_labels(question: t.Mapping[str, t.Any]) -> dict[str, str]:
     """``{option key: label}`` of a multiple-choice question (Meta names them key / value)."""
     options = question.get("options") or ()
-    return {
-        str(o["key"]): str(o.get("value") or o["key"]) for o in options if isinstance(o, dict) and o.get("key") is not None
-    }
+    return {str(o["key"]): str(o.get("value") or o["key"]) for o in options if isinstance(o, dict) and o.get("key") is not None}
 
 
 def shown_values(question: t.Mapping[str, t.Any], values: list[str]) -> list[str]:

@@ -51,6 +51,12 @@ DEFAULTS: dict[str, t.Any] = {
     "METAADS_PERSON_MATCH_ON": ("email", "phone"),
     #: CRM sync: [{"url": "https://crm.example/hooks/leads", "secret": "…", "events": [...]}].
     "METAADS_OUTBOUND_WEBHOOKS": (),
+    # -- the ads sync ------------------------------------------------------------------------------
+    #: Seconds between two scheduled syncs of every account's campaigns, ad sets and ads (each
+    #: asks only for what Meta changed since the last).
+    "METAADS_ADS_SYNC_INTERVAL": 1800,
+    #: Seconds between two full passes of an account (every object read; deletions noticed).
+    "METAADS_ADS_FULL_SYNC_INTERVAL": 86400,
     # -- new-lead emails (nothing is sent without MAIL_SERVER) -----------------------------------
     #: Who gets a new lead's email when it has no assignee.
     "METAADS_NOTIFY_TO": (),
@@ -68,6 +74,27 @@ DEFAULTS: dict[str, t.Any] = {
     "MAIL_PASSWORD": None,
     #: The emails' From address.
     "MAIL_FROM": "metaads@localhost",
+    # -- insights ---------------------------------------------------------------------------------
+    #: Seconds between two passes over today and yesterday (Meta updates them through the day).
+    "METAADS_INSIGHTS_RECENT_INTERVAL": 3600,
+    #: Seconds between two passes over the trailing restatement window (nightly).
+    "METAADS_INSIGHTS_RESTATE_INTERVAL": 24 * 3600,
+    #: Days before today that Meta may still revise, read again by every restatement pass (max 28).
+    "METAADS_INSIGHTS_RESTATE_DAYS": 28,
+    #: Days read on an account's first sync (clamped to Meta's 37 months in the account's days).
+    "METAADS_INSIGHTS_BACKFILL_DAYS": 90,
+    #: Ranges of at most this many days use the synchronous edge; longer ones async report runs.
+    "METAADS_INSIGHTS_SYNC_MAX_DAYS": 3,
+    #: Days per async report run before any split.
+    "METAADS_INSIGHTS_REPORT_DAYS": 31,
+    #: Seconds between two polls of an async report run.
+    "METAADS_INSIGHTS_POLL_SECONDS": 5.0,
+    #: Seconds an async report run may take before it counts as stalled (retried, then split).
+    "METAADS_INSIGHTS_JOB_TIMEOUT": 1800,
+    #: Rows per page of insights (Meta's ``limit``).
+    "METAADS_INSIGHTS_PAGE_SIZE": 500,
+    #: Rows of an async report stored per statement (whole pages; the resume point follows them).
+    "METAADS_INSIGHTS_STORE_ROWS": 2000,
     # -- lead management --------------------------------------------------------------------------
     #: Archived leads older than this many days (by ``created_time``) are anonymised; None keeps them.
     "METAADS_RETENTION_DAYS": None,
@@ -75,4 +102,10 @@ DEFAULTS: dict[str, t.Any] = {
     "METAADS_EXPORT_DIR": None,
     #: How long a signed export link (and its file) lives, in seconds.
     "METAADS_EXPORT_LINK_MAX_AGE": 24 * 3600,
+    # -- Conversions API for CRM (the dataset, stage names and switch are settings in the database) --
+    #: Seconds without a new event before a part-filled batch goes out (full batches go at once):
+    #: a burst of status changes becomes a few calls of 1,000 events, not one call per change.
+    "METAADS_CONVERSIONS_LINGER": 5.0,
+    #: The longest an event waits for its batch to fill while changes keep coming, in seconds.
+    "METAADS_CONVERSIONS_MAX_WAIT": 30.0,
 }

@@ -14,8 +14,9 @@ from metaads.capture.webhook import handle_leadgen, handle_malformed
 from metaads.cli import cli
 from metaads.connected import on_connected
 from metaads.connections import connection_counts, graph_service
+from metaads.conversions.delivery import on_leads_changed
 from metaads.leads import registration
-from metaads.signals import lead_status_changed
+from metaads.signals import lead_received, lead_status_changed
 from metaads.views import bp, register_menu
 from plugins.core.registry import platform_state
 from plugins.socials.registry import socials_state
@@ -71,6 +72,9 @@ class MetaAds:
         registration.init_app(app)  # lead management: signed downloads, retention
         # weak=False: the receiver is a module function; connect once per app (sender=app).
         lead_status_changed.connect(on_status_changed, sender=app, weak=False)
+        # The Conversions API sender, once the events written with the leads are committed.
+        lead_received.connect(on_leads_changed, sender=app, weak=False)
+        lead_status_changed.connect(on_leads_changed, sender=app, weak=False)
         app.cli.add_command(cli)
         app.extensions["metaads"] = MetaAdsState(url_prefix=app.config["METAADS_URL_PREFIX"])
 

@@ -23,7 +23,6 @@ def person_source(form_name: str | None) -> str:
     return f"Facebook lead ad — {form_name}" if form_name else "Facebook lead ad"
 
 
-
 def link_person(lead: Lead, actor_id: int | None, *, automatic: bool = False) -> None:
     """Link the lead to the Person with its email or phone, creating one if there is none. An erased
     lead has nothing to match on, and a linked one keeps its Person. ``automatic``: linked on

@@ -25,6 +25,7 @@ from metaads.graph.types import (
     AdData,
     AdSetData,
     CampaignData,
+    EventsReceived,
     InsightsRow,
     LeadData,
     LeadFormData,
@@ -36,6 +37,38 @@ from metaads.graph.types import (
 )
 
 INSIGHTS_LEVELS = ("account", "campaign", "adset", "ad")
+#: Rows per page on an ad account's campaigns / adsets / ads edges: Meta's largest, so an account
+#: of 2,000 ads is read in a handful of calls (BUC budgets count calls, not rows).
+ADS_PAGE_SIZE = 500
+#: Every ``effective_status`` an edge lists when asked (meta-graph.md §5.2) except ``DELETED``,
+#: which edges refuse as a filter (§5.1): a deleted object is read by id instead. Without this
+#: filter Meta leaves out ``ARCHIVED`` objects too.
+LISTABLE_STATUSES: dict[str, tuple[str, ...]] = {
+    "campaign": ("ACTIVE", "PAUSED", "ARCHIVED", "IN_PROCESS", "WITH_ISSUES"),
+    "adset": ("ACTIVE", "PAUSED", "ARCHIVED", "IN_PROCESS", "WITH_ISSUES", "CAMPAIGN_PAUSED"),
+    "ad": (
+        "ACTIVE",
+        "PAUSED",
+        "ARCHIVED",
+        "IN_PROCESS",
+        "WITH_ISSUES",
+        "CAMPAIGN_PAUSED",
+        "ADSET_PAUSED",
+        "PENDING_REVIEW",
+        "DISAPPROVED",
+        "PREAPPROVED",
+        "PENDING_BILLING_INFO",
+    ),
+}
+AdsEdge = t.Literal["campaigns", "adsets", "ads"]
+#: Each account-level edge: the entity its filters name, and the loader of its rows.
+ADS_EDGES: dict[str, tuple[str, schemas.Loader[t.Any]]] = {
+    "campaigns": ("campaign", schemas.CAMPAIGN),
+    "adsets": ("adset", schemas.AD_SET),
+    "ads": ("ad", schemas.AD),
+}
+#: Meta's "check, don't do it" switch on every create and update (meta-graph.md §5.3-§5.5).
+VALIDATE_ONLY = {"execution_options": ["validate_only"]}
 #: Rows per page on the leads edge (Meta's default is smaller; 100 keeps calls few and pages light).
 LEADS_PAGE_SIZE = 100
 
@@ -110,11 +143,7 @@ class MetaAdsService:
         """Create a campaign (budgets in minor units). ``special_ad_categories`` defaults to ``[]``
         and, without a campaign budget, ``is_adset_budget_sharing_enabled`` to ``false``: Meta
         requires both (meta-graph.md §5.3)."""
-        values = dict(data)
-        values.setdefault("special_ad_categories", [])
-        if values.get("daily_budget") is None and values.get("lifetime_budget") is None:
-            values.setdefault("is_adset_budget_sharing_enabled", False)
-        created = self.client.post(f"{act(account_id)}/campaigns", token, values)
+        created = self.client.post(f"{act(account_id)}/campaigns", token, campaign_defaults(data))
         return self.get_campaign(_created_id(created), token)
 
     def update_campaign(self, campaign_id: str, data: Params, token: str) -> CampaignData:
@@ -166,6 +195,58 @@ class MetaAdsService:
         _success(self.client.post(ad_id, token, data))
         return self.get_ad(ad_id, token)
 
+    # -- the ads hierarchy, account-wide (the ads sync) ------------------------------------------
+
+    def account_object_pages(
+        self,
+        account_id: str,
+        edge: AdsEdge,
+        token: str,
+        *,
+        updated_after: TimeArg | None = None,
+        after: str | None = None,
+        page_size: int = ADS_PAGE_SIZE,
+    ) -> Iterator[Page[t.Any]]:
+        """An ad account's campaigns, ad sets or ads (``CampaignData`` / ``AdSetData`` /
+        ``AdData``) page by page, every status but ``DELETED``; with ``updated_after``, only
+        those Meta changed after that time (its ``updated_time``, exclusive). Each page's
+        ``after`` cursor resumes after it."""
+        entity, loader = ADS_EDGES[edge]
+        filtering: list[dict[str, t.Any]] = [
+            {"field": f"{entity}.effective_status", "operator": "IN", "value": list(LISTABLE_STATUSES[entity])}
+        ]
+        if updated_after is not None:
+            filtering.append({"field": f"{entity}.updated_time", "operator": "GREATER_THAN", "value": to_unix(updated_after)})
+        path = f"{act(account_id)}/{edge}"
+        pages = self.client.pages(path, token, {"filtering": filtering}, fields=loader.fields, page_size=page_size, after=after)
+        for page in pages:
+            yield page.map(loader.load)
+
+    def get_ad_objects_batch(self, ids: Sequence[str], edge: AdsEdge, token: str) -> dict[str, t.Any]:
+        """Campaigns, ad sets or ads read by id through the Batch API (50 per call), deleted ones
+        included (edges no longer list them): each id maps to its object or to the typed error
+        of that one read."""
+        return self._batch_get(ids, token, ADS_EDGES[edge][1])
+
+    # -- checks and read-backs for writes ------------------------------------------------------
+
+    def check_create(self, account_id: str, edge: AdsEdge, data: Params, token: str) -> None:
+        """Ask Meta whether it would create this campaign, ad set or ad, creating nothing
+        (``execution_options=["validate_only"]``); a refusal raises like the real create."""
+        values = campaign_defaults(data) if edge == "campaigns" else dict(data)
+        _success(self.client.post(f"{act(account_id)}/{edge}", token, {**values, **VALIDATE_ONLY}))
+
+    def check_update(self, object_id: str, data: Params, token: str) -> None:
+        """Ask Meta whether it would make this change, changing nothing."""
+        _success(self.client.post(object_id, token, {**data, **VALIDATE_ONLY}))
+
+    def recent_objects(self, account_id: str, edge: AdsEdge, token: str, created_after: TimeArg) -> list[t.Any]:
+        """An account's campaigns, ad sets or ads created after ``created_after`` (exclusive):
+        how a create whose answer was lost is found again instead of being sent twice."""
+        entity, loader = ADS_EDGES[edge]
+        filtering = [{"field": f"{entity}.created_time", "operator": "GREATER_THAN", "value": to_unix(created_after)}]
+        return self._list(f"{act(account_id)}/{edge}", token, loader, {"filtering": filtering})
+
     def _account_of(self, object_id: str, token: str) -> str:
         account = self.client.get(object_id, token, fields=("account_id",)).get("account_id")
         if not account:
@@ -213,19 +294,7 @@ class MetaAdsService:
     def get_leads_batch(self, lead_ids: Sequence[str], token: str) -> dict[str, LeadData | GraphError]:
         """Read many leads through the Batch API (50 per call): each id maps to its lead or to
         the typed error of that one read (a timed-out read is a retryable transient error)."""
-        unique = list(dict.fromkeys(lead_ids))
-        requests = [BatchRequest.get(lead_id, fields=schemas.LEAD.fields) for lead_id in unique]
-        results = self.client.batch(requests, token)
-        out: dict[str, LeadData | GraphError] = {}
-        for lead_id, result in zip(unique, results, strict=True):
-            if result.error is not None:
-                out[lead_id] = result.error
-                continue
-            try:
-                out[lead_id] = schemas.LEAD.load(result.body)
-            except GraphResponseError as exc:
-                out[lead_id] = exc
-        return out
+        return self._batch_get(lead_ids, token, schemas.LEAD)
 
     def create_test_lead(self, form_id: str, page_token: str, field_data: Sequence[Mapping[str, t.Any]] | None = None) -> str:
         """Create the form's test lead (one per form: delete the previous one first); returns its id."""
@@ -277,9 +346,38 @@ class MetaAdsService:
 
     # -- helpers -----------------------------------------------------------------------------
 
+    # -- Conversions API ---------------------------------------------------------------------
+
+    def send_events(
+        self, dataset_id: str, events: Sequence[Mapping[str, t.Any]], token: str, *, test_event_code: str | None = None
+    ) -> EventsReceived:
+        """``POST /{dataset_id}/events``: up to 1,000 events in one call (``data`` travels as a
+        JSON array; Python ints stay exact, so a lead id above 2**53 arrives intact)."""
+        body = self.client.post(f"{dataset_id}/events", token, {"data": list(events), "test_event_code": test_event_code})
+        received = body.get("events_received")
+        if not isinstance(received, int):
+            raise GraphResponseError(f"POST {dataset_id}/events answered without events_received", path=f"{dataset_id}/events")
+        messages = body.get("messages")
+        return EventsReceived(received, body.get("fbtrace_id"), messages if isinstance(messages, list) else [])
+
     def _get(self, path: str, token: str, loader: schemas.Loader[_T]) -> _T:
         """One object, asked for with the fields its loader reads."""
         return loader.load(self.client.get(path, token, fields=loader.fields))
+
+    def _batch_get(self, ids: Sequence[str], token: str, loader: schemas.Loader[_T]) -> dict[str, _T | GraphError]:
+        """Objects read by id through the Batch API: each id maps to its object or its error."""
+        unique = list(dict.fromkeys(ids))
+        requests = [BatchRequest.get(object_id, fields=loader.fields) for object_id in unique]
+        out: dict[str, _T | GraphError] = {}
+        for object_id, result in zip(unique, self.client.batch(requests, token), strict=True):
+            if result.error is not None:
+                out[object_id] = result.error
+                continue
+            try:
+                out[object_id] = loader.load(result.body)
+            except GraphResponseError as exc:
+                out[object_id] = exc
+        return out
 
     def _list(self, path: str, token: str, loader: schemas.Loader[_T], params: Params | None = None) -> list[_T]:
         """Every item of an edge, paged to the end, each asked for with the fields its loader reads."""
@@ -292,6 +390,17 @@ def act(account_id: str) -> str:
     if not digits.isdigit():
         raise ValueError(f"not an ad account id: {account_id!r}")
     return f"act_{digits}"
+
+
+def campaign_defaults(data: Params) -> dict[str, t.Any]:
+    """What Meta requires on every new campaign: ``special_ad_categories`` (``[]`` when none)
+    and, without a campaign budget, ``is_adset_budget_sharing_enabled`` (meta-graph.md §5.3)."""
+    values = dict(data)
+    if values.get("special_ad_categories") is None:
+        values["special_ad_categories"] = []
+    if values.get("daily_budget") is None and values.get("lifetime_budget") is None:
+        values.setdefault("is_adset_budget_sharing_enabled", False)
+    return values
 
 
 def time_created_filter(since: TimeArg | None, until: TimeArg | None) -> list[dict[str, t.Any]]:

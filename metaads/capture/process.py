@@ -125,7 +125,7 @@ class LeaseKeeper:
     def __init__(self) -> None:
         self.seconds = float(current_app.config["METAADS_INBOX_LEASE"])
         self.engine = db.engine  # the thread has no app context of its own
-        self.held: tuple[list[int], dt.datetime] | None = None
+        self.held: tuple[list[int], dt.datetime | None] | None = None  # ids, their enqueued_at
         self.lock = threading.Lock()
         self.stopped = threading.Event()
         self.thread: threading.Thread | None = None

@@ -10,8 +10,9 @@ import typing as t
 import sqlalchemy as sa
 
 from metaads.answers import contact_fields
+from metaads.capture.test_leads import has_dummy_answers, sent_test_lead_ids
 from metaads.capture.upsert import insert_for, insert_rows
-from metaads.leads.test_leads import has_dummy_answers, sent_test_lead_ids
+from metaads.conversions.events import record_new_leads
 from metaads.models import Lead, LeadActivity, LeadForm
 from metaads.models.enums import LeadSource, LeadStatus
 from plugins.core.extensions import db
@@ -105,7 +106,9 @@ def store_leads(
     ids, inserted = upsert_leads(rows, now)
     new = [record for key, record in unique.items() if key in inserted]
     count_new_leads(forms, [record for record in new if not is_test_lead(record, sent_tests)])
-    return Stored(ids=ids, created=[ids[record.id] for record in new])
+    created = [ids[record.id] for record in new]
+    record_new_leads(created)  # their first stage for the Conversions API, in the caller's transaction
+    return Stored(ids=ids, created=created)
 
 
 def upsert_leads(rows: list[dict[str, t.Any]], now: dt.datetime) -> tuple[dict[str, int], set[str]]:

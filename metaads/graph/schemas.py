@@ -7,7 +7,6 @@ integers and always come out as exact strings (a float id has already lost digit
 
 from __future__ import annotations
 
-import datetime as dt
 import decimal
 import typing as t
 from collections.abc import Mapping
@@ -16,146 +15,22 @@ from marshmallow import INCLUDE, Schema, ValidationError, fields, post_load, pre
 
 from metaads.graph import types
 from metaads.graph.errors import GraphResponseError
-from metaads.graph.money import parse_minor_units, to_minor_units
-from metaads.graph.times import parse_graph_date, parse_graph_time
-
-# -- fields ------------------------------------------------------------------------------------
-
-_Data = Mapping[str, t.Any] | None
-
-
-class GraphId(fields.Field[str]):
-    """A Graph id as an exact string, from a JSON string or integer."""
-
-    def _deserialize(self, value: t.Any, attr: str | None, data: _Data, **kwargs: t.Any) -> str:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return str(value)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-        raise ValidationError("Graph ids are strings or integers (never floats: they lose digits).")
-
-
-class MinorUnits(fields.Field[int]):
-    """Money Meta sends in minor units as a numeric string."""
-
-    def _deserialize(self, value: t.Any, attr: str | None, data: _Data, **kwargs: t.Any) -> int:
-        try:
-            return parse_minor_units(value)
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from None
-
-
-class GraphDateTime(fields.Field[dt.datetime]):
-    """An ISO 8601 time with a ``+0000`` offset, or Unix seconds; loaded as aware UTC."""
-
-    def _deserialize(self, value: t.Any, attr: str | None, data: _Data, **kwargs: t.Any) -> dt.datetime:
-        try:
-            return parse_graph_time(value)
-        except (ValueError, OverflowError, OSError) as exc:
-            raise ValidationError(str(exc)) from None
-
-
-class UnixTimeOrNever(fields.Field[dt.datetime | None]):
-    """``debug_token`` times: Unix seconds, where ``0`` means never (loaded as ``None``)."""
-
-    def _deserialize(self, value: t.Any, attr: str | None, data: _Data, **kwargs: t.Any) -> dt.datetime | None:
-        if value in (0, "0"):
-            return None
-        try:
-            return parse_graph_time(value)
-        except (ValueError, OverflowError, OSError) as exc:
-            raise ValidationError(str(exc)) from None
-
-
-class GraphDate(fields.Field[dt.date]):
-    def _deserialize(self, value: t.Any, attr: str | None, data: _Data, **kwargs: t.Any) -> dt.date:
-        try:
-            return parse_graph_date(value)
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from None
-
-
-class IntString(fields.Field[int]):
-    """A count Meta sends as ``"2466376"`` (or, in old samples, a number)."""
-
-    def _deserialize(self, value: t.Any, attr: str | None, data: _Data, **kwargs: t.Any) -> int:
-        number = _decimal(value)
-        if number != number.to_integral_value():
-            raise ValidationError("not a whole number")
-        return int(number)
-
-
-class DecimalString(fields.Field[decimal.Decimal]):
-    """A metric Meta sends as a decimal string (``"2.741"``)."""
-
-    def _deserialize(self, value: t.Any, attr: str | None, data: _Data, **kwargs: t.Any) -> decimal.Decimal:
-        return _decimal(value)
-
-
-class StrTuple(fields.Field[tuple[str, ...]]):
-    def _deserialize(self, value: t.Any, attr: str | None, data: _Data, **kwargs: t.Any) -> tuple[str, ...]:
-        if not isinstance(value, list):
-            raise ValidationError("expected a list")
-        return tuple(str(item) for item in value)
-
-
-class TupleOf(fields.List[t.Any]):
-    """A list field that loads as a tuple (the dataclasses are frozen)."""
-
-    def _deserialize(self, value: t.Any, attr: str | None, data: _Data, **kwargs: t.Any) -> tuple[t.Any, ...]:  # type: ignore[override]
-        return tuple(super()._deserialize(value, attr, data, **kwargs))
-
-
-class VerbatimList(fields.Field[list[t.Any]]):
-    """A list kept exactly as Meta sent it (lead answers)."""
-
-    def _deserialize(self, value: t.Any, attr: str | None, data: _Data, **kwargs: t.Any) -> list[t.Any]:
-        if not isinstance(value, list):
-            raise ValidationError("expected a list")
-        return value
-
-
-class ActionStats(fields.Field[tuple[types.ActionStat, ...]]):
-    """Insights ``actions``-style lists: ``[{"action_type": "lead", "value": "12", "7d_click": "10"}]``."""
-
-    def _deserialize(self, value: t.Any, attr: str | None, data: _Data, **kwargs: t.Any) -> tuple[types.ActionStat, ...]:
-        if not isinstance(value, list):
-            raise ValidationError("expected a list")
-        return tuple(_action_stat(item) for item in value)
-
-
-def _action_stat(item: t.Any) -> types.ActionStat:
-    if not isinstance(item, Mapping) or not item.get("action_type"):
-        raise ValidationError("an action stat needs an action_type")
-    windows = {key: _decimal(val) for key, val in item.items() if key not in ("action_type", "value")}
-    return types.ActionStat(str(item["action_type"]), _decimal(item.get("value", "0")), windows)
-
-
-def _decimal(value: t.Any) -> decimal.Decimal:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise ValidationError("not a number")
-    try:
-        number = decimal.Decimal(str(value).strip())
-    except decimal.InvalidOperation:
-        raise ValidationError("not a number") from None
-    if not number.is_finite():
-        raise ValidationError("not a finite number")
-    return number
-
-
-def _opt(field: type[fields.Field[t.Any]], *args: t.Any, **kwargs: t.Any) -> fields.Field[t.Any]:
-    """An optional field: missing or null loads as ``None``."""
-    return field(*args, load_default=None, allow_none=True, **kwargs)
-
-
-def _flatten(data: Mapping[str, t.Any], source: str, target: str) -> dict[str, t.Any]:
-    """Copy ``data[source]["id"]`` to ``data[target]`` (``business{id}`` -> ``business_id``)."""
-    out = dict(data)
-    nested = out.get(source)
-    if target not in out and isinstance(nested, Mapping) and nested.get("id") is not None:
-        out[target] = nested["id"]
-    return out
-
+from metaads.graph.fields import (
+    ActionStats,
+    DecimalString,
+    GraphDate,
+    GraphDateTime,
+    GraphId,
+    IntString,
+    MinorUnits,
+    StrTuple,
+    TupleOf,
+    UnixTimeOrNever,
+    VerbatimList,
+    flatten,
+    optional,
+)
+from metaads.graph.money import to_minor_units
 
 # -- schemas -----------------------------------------------------------------------------------
 
@@ -189,21 +64,21 @@ class AdAccountSchema(GraphSchema):
     model = types.AdAccountData
     id = GraphId(required=True)
     account_id = GraphId(required=True)
-    name = _opt(fields.String)
-    currency = _opt(fields.String)
-    timezone_name = _opt(fields.String)
-    timezone_offset_hours_utc = _opt(fields.Float)
-    account_status = _opt(fields.Integer)
-    disable_reason = _opt(fields.Integer)
-    amount_spent = _opt(MinorUnits)
-    spend_cap = _opt(MinorUnits)
-    balance = _opt(MinorUnits)
-    business_name = _opt(fields.String)
-    business_id = _opt(GraphId, metadata={"graph": "business{id,name}"})
+    name = optional(fields.String)
+    currency = optional(fields.String)
+    timezone_name = optional(fields.String)
+    timezone_offset_hours_utc = optional(fields.Float)
+    account_status = optional(fields.Integer)
+    disable_reason = optional(fields.Integer)
+    amount_spent = optional(MinorUnits)
+    spend_cap = optional(MinorUnits)
+    balance = optional(MinorUnits)
+    business_name = optional(fields.String)
+    business_id = optional(GraphId, metadata={"graph": "business{id,name}"})
 
     @pre_load
     def _derive(self, data: Mapping[str, t.Any], **kwargs: t.Any) -> dict[str, t.Any]:
-        out = _flatten(data, "business", "business_id")
+        out = flatten(data, "business", "business_id")
         if "account_id" not in out and isinstance(out.get("id"), str):
             out["account_id"] = out["id"].removeprefix("act_")
         return out
@@ -212,102 +87,130 @@ class AdAccountSchema(GraphSchema):
 class CampaignSchema(GraphSchema):
     model = types.CampaignData
     id = GraphId(required=True)
-    name = _opt(fields.String)
-    account_id = _opt(GraphId)
-    objective = _opt(fields.String)
-    status = _opt(fields.String)
-    configured_status = _opt(fields.String)
-    effective_status = _opt(fields.String)
-    buying_type = _opt(fields.String)
-    bid_strategy = _opt(fields.String)
-    daily_budget = _opt(MinorUnits)
-    lifetime_budget = _opt(MinorUnits)
-    budget_remaining = _opt(MinorUnits)
-    spend_cap = _opt(MinorUnits)
+    name = optional(fields.String)
+    account_id = optional(GraphId)
+    objective = optional(fields.String)
+    status = optional(fields.String)
+    configured_status = optional(fields.String)
+    effective_status = optional(fields.String)
+    buying_type = optional(fields.String)
+    bid_strategy = optional(fields.String)
+    daily_budget = optional(MinorUnits)
+    lifetime_budget = optional(MinorUnits)
+    budget_remaining = optional(MinorUnits)
+    spend_cap = optional(MinorUnits)
     special_ad_categories = StrTuple(load_default=())
-    is_adset_budget_sharing_enabled = _opt(fields.Boolean)
-    start_time = _opt(GraphDateTime)
-    stop_time = _opt(GraphDateTime)
-    created_time = _opt(GraphDateTime)
-    updated_time = _opt(GraphDateTime)
+    is_adset_budget_sharing_enabled = optional(fields.Boolean)
+    start_time = optional(GraphDateTime)
+    stop_time = optional(GraphDateTime)
+    created_time = optional(GraphDateTime)
+    updated_time = optional(GraphDateTime)
 
 
 class AdSetSchema(GraphSchema):
     model = types.AdSetData
     id = GraphId(required=True)
-    name = _opt(fields.String)
-    account_id = _opt(GraphId)
-    campaign_id = _opt(GraphId)
-    status = _opt(fields.String)
-    configured_status = _opt(fields.String)
-    effective_status = _opt(fields.String)
-    daily_budget = _opt(MinorUnits)
-    lifetime_budget = _opt(MinorUnits)
-    budget_remaining = _opt(MinorUnits)
-    bid_amount = _opt(MinorUnits)
-    bid_strategy = _opt(fields.String)
-    billing_event = _opt(fields.String)
-    optimization_goal = _opt(fields.String)
-    destination_type = _opt(fields.String)
-    targeting = _opt(fields.Dict)
-    promoted_object = _opt(fields.Dict)
-    start_time = _opt(GraphDateTime)
-    end_time = _opt(GraphDateTime)
-    created_time = _opt(GraphDateTime)
-    updated_time = _opt(GraphDateTime)
+    name = optional(fields.String)
+    account_id = optional(GraphId)
+    campaign_id = optional(GraphId)
+    status = optional(fields.String)
+    configured_status = optional(fields.String)
+    effective_status = optional(fields.String)
+    daily_budget = optional(MinorUnits)
+    lifetime_budget = optional(MinorUnits)
+    budget_remaining = optional(MinorUnits)
+    bid_amount = optional(MinorUnits)
+    bid_strategy = optional(fields.String)
+    billing_event = optional(fields.String)
+    optimization_goal = optional(fields.String)
+    destination_type = optional(fields.String)
+    targeting = optional(fields.Dict)
+    promoted_object = optional(fields.Dict)
+    start_time = optional(GraphDateTime)
+    end_time = optional(GraphDateTime)
+    created_time = optional(GraphDateTime)
+    updated_time = optional(GraphDateTime)
 
 
 class AdSchema(GraphSchema):
     model = types.AdData
     id = GraphId(required=True)
-    name = _opt(fields.String)
-    account_id = _opt(GraphId)
-    campaign_id = _opt(GraphId)
-    adset_id = _opt(GraphId)
-    status = _opt(fields.String)
-    configured_status = _opt(fields.String)
-    effective_status = _opt(fields.String)
-    creative_id = _opt(GraphId, metadata={"graph": "creative{id}"})
-    created_time = _opt(GraphDateTime)
-    updated_time = _opt(GraphDateTime)
+    name = optional(fields.String)
+    account_id = optional(GraphId)
+    campaign_id = optional(GraphId)
+    adset_id = optional(GraphId)
+    status = optional(fields.String)
+    configured_status = optional(fields.String)
+    effective_status = optional(fields.String)
+    creative_id = optional(GraphId, metadata={"graph": "creative{id,thumbnail_url,image_url,object_story_spec}"})
+    thumbnail_url = optional(fields.String, metadata={"graph": None})
+    page_id = optional(GraphId, metadata={"graph": None})
+    lead_gen_form_id = optional(GraphId, metadata={"graph": None})
+    preview_shareable_link = optional(fields.String)
+    created_time = optional(GraphDateTime)
+    updated_time = optional(GraphDateTime)
 
     @pre_load
     def _derive(self, data: Mapping[str, t.Any], **kwargs: t.Any) -> dict[str, t.Any]:
-        return _flatten(data, "creative", "creative_id")
+        out = flatten(data, "creative", "creative_id")
+        creative = out.get("creative")
+        if isinstance(creative, Mapping):
+            story = creative.get("object_story_spec")
+            story = story if isinstance(story, Mapping) else {}
+            out.setdefault("thumbnail_url", creative.get("thumbnail_url") or creative.get("image_url"))
+            out.setdefault("page_id", story.get("page_id"))
+            out.setdefault("lead_gen_form_id", lead_gen_form_of(story))
+        return out
+
+
+def lead_gen_form_of(story: Mapping[str, t.Any]) -> t.Any:
+    """The lead form a creative's call to action opens: in ``link_data`` or ``video_data``, or
+    in a carousel's cards (each card carries the same form, facts ads-insights §4)."""
+    for key in ("link_data", "video_data", "template_data"):
+        part = story.get(key)
+        if not isinstance(part, Mapping):
+            continue
+        cards = part.get("child_attachments")
+        for holder in [part, *(cards if isinstance(cards, list) else [])]:
+            action = holder.get("call_to_action") if isinstance(holder, Mapping) else None
+            value = action.get("value") if isinstance(action, Mapping) else None
+            if isinstance(value, Mapping) and value.get("lead_gen_form_id"):
+                return value["lead_gen_form_id"]
+    return None
 
 
 class LeadFormOptionSchema(GraphSchema):
     model = types.LeadFormOption
-    key = _opt(fields.String)
-    value = _opt(fields.String)
+    key = optional(fields.String)
+    value = optional(fields.String)
 
 
 class LeadFormQuestionSchema(GraphSchema):
     model = types.LeadFormQuestion
-    key = _opt(fields.String)
-    label = _opt(fields.String)
-    type = _opt(fields.String)
-    id = _opt(GraphId)
+    key = optional(fields.String)
+    label = optional(fields.String)
+    type = optional(fields.String)
+    id = optional(GraphId)
     options = TupleOf(fields.Nested(LeadFormOptionSchema), load_default=())
 
 
 class LeadFormSchema(GraphSchema):
     model = types.LeadFormData
     id = GraphId(required=True)
-    name = _opt(fields.String)
-    status = _opt(fields.String)
-    locale = _opt(fields.String)
+    name = optional(fields.String)
+    status = optional(fields.String)
+    locale = optional(fields.String)
     questions = TupleOf(fields.Nested(LeadFormQuestionSchema), load_default=())
-    privacy_policy_url = _opt(fields.String)
-    follow_up_action_url = _opt(fields.String)
-    thank_you_page = _opt(fields.Dict)
-    leads_count = _opt(IntString)
-    page_id = _opt(GraphId, metadata={"graph": "page"})
-    created_time = _opt(GraphDateTime)
+    privacy_policy_url = optional(fields.String)
+    follow_up_action_url = optional(fields.String)
+    thank_you_page = optional(fields.Dict)
+    leads_count = optional(IntString)
+    page_id = optional(GraphId, metadata={"graph": "page"})
+    created_time = optional(GraphDateTime)
 
     @pre_load
     def _derive(self, data: Mapping[str, t.Any], **kwargs: t.Any) -> dict[str, t.Any]:
-        return _flatten(data, "page", "page_id")
+        return flatten(data, "page", "page_id")
 
 
 class LeadSchema(GraphSchema):
@@ -315,15 +218,15 @@ class LeadSchema(GraphSchema):
     id = GraphId(required=True)
     created_time = GraphDateTime(required=True)
     field_data = VerbatimList(load_default=list)
-    form_id = _opt(GraphId)
-    ad_id = _opt(GraphId)
-    ad_name = _opt(fields.String)
-    adset_id = _opt(GraphId)
-    adset_name = _opt(fields.String)
-    campaign_id = _opt(GraphId)
-    campaign_name = _opt(fields.String)
-    is_organic = _opt(fields.Boolean)
-    platform = _opt(fields.String)
+    form_id = optional(GraphId)
+    ad_id = optional(GraphId)
+    ad_name = optional(fields.String)
+    adset_id = optional(GraphId)
+    adset_name = optional(fields.String)
+    campaign_id = optional(GraphId)
+    campaign_name = optional(fields.String)
+    is_organic = optional(fields.Boolean)
+    platform = optional(fields.String)
     custom_disclaimer_responses = VerbatimList(load_default=list)
 
 
@@ -331,24 +234,24 @@ class InsightsRowSchema(GraphSchema):
     """Insights rows. ``spend`` needs the row's ``account_currency`` to become minor units."""
 
     model = types.InsightsRow
-    date_start = _opt(GraphDate)
-    date_stop = _opt(GraphDate)
-    currency = _opt(fields.String, data_key="account_currency")
-    account_id = _opt(GraphId)
-    campaign_id = _opt(GraphId)
-    campaign_name = _opt(fields.String)
-    adset_id = _opt(GraphId)
-    adset_name = _opt(fields.String)
-    ad_id = _opt(GraphId)
-    ad_name = _opt(fields.String)
-    impressions = _opt(IntString)
-    clicks = _opt(IntString)
-    reach = _opt(IntString)
-    spend = _opt(DecimalString)
-    frequency = _opt(DecimalString)
-    ctr = _opt(DecimalString)
-    cpc = _opt(DecimalString)
-    cpm = _opt(DecimalString)
+    date_start = optional(GraphDate)
+    date_stop = optional(GraphDate)
+    currency = optional(fields.String, data_key="account_currency")
+    account_id = optional(GraphId)
+    campaign_id = optional(GraphId)
+    campaign_name = optional(fields.String)
+    adset_id = optional(GraphId)
+    adset_name = optional(fields.String)
+    ad_id = optional(GraphId)
+    ad_name = optional(fields.String)
+    impressions = optional(IntString)
+    clicks = optional(IntString)
+    reach = optional(IntString)
+    spend = optional(DecimalString)
+    frequency = optional(DecimalString)
+    ctr = optional(DecimalString)
+    cpc = optional(DecimalString)
+    cpm = optional(DecimalString)
     actions = ActionStats(load_default=())
     cost_per_action_type = ActionStats(load_default=())
 
@@ -366,24 +269,24 @@ class InsightsRowSchema(GraphSchema):
 class UserSchema(GraphSchema):
     model = types.UserData
     id = GraphId(required=True)
-    name = _opt(fields.String)
+    name = optional(fields.String)
 
 
 class PageSchema(GraphSchema):
     model = types.PageData
     id = GraphId(required=True)
-    name = _opt(fields.String)
-    access_token = _opt(fields.String)
-    category = _opt(fields.String)
+    name = optional(fields.String)
+    access_token = optional(fields.String)
+    category = optional(fields.String)
     tasks = StrTuple(load_default=())
 
 
 class SubscribedAppSchema(GraphSchema):
     model = types.SubscribedApp
     id = GraphId(required=True)
-    name = _opt(fields.String)
-    category = _opt(fields.String)
-    link = _opt(fields.String)
+    name = optional(fields.String)
+    category = optional(fields.String)
+    link = optional(fields.String)
     subscribed_fields = StrTuple(load_default=())
 
 
@@ -401,31 +304,33 @@ class GranularScopeSchema(GraphSchema):
 class TokenInfoSchema(GraphSchema):
     model = types.TokenInfo
     is_valid = fields.Boolean(required=True)
-    app_id = _opt(GraphId)
-    type = _opt(fields.String)
-    application = _opt(fields.String)
-    user_id = _opt(GraphId)
-    profile_id = _opt(GraphId)
-    expires_at = _opt(UnixTimeOrNever)
-    data_access_expires_at = _opt(UnixTimeOrNever)
-    issued_at = _opt(UnixTimeOrNever)
+    app_id = optional(GraphId)
+    type = optional(fields.String)
+    application = optional(fields.String)
+    user_id = optional(GraphId)
+    profile_id = optional(GraphId)
+    expires_at = optional(UnixTimeOrNever)
+    data_access_expires_at = optional(UnixTimeOrNever)
+    issued_at = optional(UnixTimeOrNever)
     scopes = StrTuple(load_default=())
     granular_scopes = TupleOf(fields.Nested(GranularScopeSchema), load_default=())
-    error = _opt(fields.Dict)
+    error = optional(fields.Dict)
 
 
 class OAuthTokenSchema(GraphSchema):
     model = types.OAuthToken
     access_token = fields.String(required=True)
-    token_type = _opt(fields.String)
-    expires_in = _opt(IntString)
+    token_type = optional(fields.String)
+    expires_in = optional(IntString)
 
 
 def graph_fields(schema: Schema) -> tuple[str, ...]:
     """The Graph field names ``schema`` loads, in declaration order: a field's ``data_key`` (or
     name), or the Graph expression in its ``metadata["graph"]`` for the ones a ``pre_load``
-    derives (``business{id,name}`` gives ``business_id``)."""
-    return tuple(field.metadata.get("graph", field.data_key or name) for name, field in schema.load_fields.items())
+    derives (``business{id,name}`` gives ``business_id``); ``None`` there leaves out a field
+    derived from another's expansion (an ad's ``thumbnail_url`` comes with ``creative{…}``)."""
+    names = (field.metadata.get("graph", field.data_key or name) for name, field in schema.load_fields.items())
+    return tuple(name for name in names if name)
 
 
 # -- typed loaders -----------------------------------------------------------------------------

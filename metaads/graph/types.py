@@ -98,6 +98,12 @@ class AdData:
     configured_status: str | None = None
     effective_status: str | None = None
     creative_id: str | None = None
+    #: From the creative: its thumbnail (else image) URL, its Page, the lead form its call to
+    #: action opens.
+    thumbnail_url: str | None = None
+    page_id: str | None = None
+    lead_gen_form_id: str | None = None
+    preview_shareable_link: str | None = None
     created_time: dt.datetime | None = None
     updated_time: dt.datetime | None = None
     extra: Mapping[str, t.Any] = _extra()
@@ -267,3 +273,12 @@ class OAuthToken:
     token_type: str | None = None
     expires_in: int | None = None
     extra: Mapping[str, t.Any] = _extra()
+
+
+@dataclasses.dataclass(frozen=True)
+class EventsReceived:
+    """Meta's answer to ``POST /{dataset_id}/events`` (Conversions API)."""
+
+    events_received: int
+    fbtrace_id: str | None
+    messages: list[t.Any]

@@ -58,7 +58,7 @@ class LeadUpdateSchema(Schema):
 
 class BulkUpdateSchema(Schema):
     ids = fields.List(
-        fields.Integer(strict=False, validate=validate.Range(min=1)),
+        fields.Integer(strict=False, validate=validate.Range(min=1, max=2**63 - 1)),  # ids are bigints
         required=True,
         validate=validate.Length(min=1, max=MAX_BULK, error=f"Select between 1 and {MAX_BULK} leads."),
     )

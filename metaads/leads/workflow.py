@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from flask import current_app
 from marshmallow import ValidationError
 
+from metaads.conversions.events import record_status_change
 from metaads.models import Lead, LeadActivity
 from metaads.models.enums import LeadStatus
 from metaads.persons import link_person
@@ -31,7 +32,7 @@ from plugins.core.http import APIError
 from plugins.core.models import utcnow
 
 #: The pipeline in order: a move to a later status is forward, to an earlier one a reopen.
-PIPELINE = (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED, LeadStatus.CONVERTED)
+PIPELINE: tuple[LeadStatus, ...] = (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED, LeadStatus.CONVERTED)
 #: Still being worked on: these may move forward, or be disqualified.
 OPEN = PIPELINE[:-1]
 CLOSED = (LeadStatus.DISQUALIFIED, LeadStatus.ARCHIVED)
@@ -143,6 +144,7 @@ def change_status(lead: Lead, target: LeadStatus, actor_id: int | None) -> Statu
         lead.converted_at = now
     action = "converted" if target == LeadStatus.CONVERTED else "status_changed"
     log(lead, action, actor_id, before.value, target.value, {"reopened": True} if reopened else None)
+    record_status_change(lead, before, target, now)  # the Conversions API event, in this transaction
     if target == LeadStatus.CONVERTED:
         link_person(lead, actor_id)
     return StatusChange(lead.id, before.value, target.value, actor_id)

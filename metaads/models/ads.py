@@ -50,6 +50,12 @@ class AdAccount(IdMixin, Timestamps, db.Model):  # type: ignore[name-defined]
     sync_status: Mapped[SyncStatus] = mapped_column(enum_type(SyncStatus), default=SyncStatus.SYNCED)
     platform_id: Mapped[int | None] = mapped_column(sa.ForeignKey("socials_platforms.id", ondelete="SET NULL"), index=True)
     metadata_: Mapped[dict[str, t.Any] | None] = mapped_column("metadata")
+    # The ads sync's high-water marks: per edge ("campaigns", "adsets", "ads"), the latest
+    # ``updated_time`` Meta listed, as Unix seconds of Meta's clock (never ours), so the next
+    # sync asks only for what changed after it.
+    ads_sync_marks: Mapped[dict[str, t.Any] | None]
+    # When the last full pass (every object, deletions noticed) finished.
+    ads_full_sync_at: Mapped[dt.datetime | None]
 
     platform: Mapped[SocialPlatform | None] = relationship()
     campaigns: Mapped[list[AdCampaign]] = relationship(back_populates="ad_account")
@@ -113,6 +119,9 @@ class Ad(IdMixin, Performance, Timestamps, db.Model):  # type: ignore[name-defin
     effective_status: Mapped[str | None] = mapped_column(sa.String(64))
     creative_id: Mapped[str | None] = mapped_column(sa.String(64))
     preview_url: Mapped[str | None]
+    thumbnail_url: Mapped[str | None]
+    # Meta's id of the lead form the ad's call to action opens (the form may not be synced yet).
+    lead_gen_form_id: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     # Ratios Meta reports (percent; account currency, major units): display values, derivable
     # from the integer totals above, which stay the source of truth.
     ctr: Mapped[float | None]

@@ -85,7 +85,7 @@ class Lead(IdMixin, Timestamps, db.Model):  # type: ignore[name-defined]
     is_organic: Mapped[bool | None]
     meta_platform: Mapped[str | None] = mapped_column(sa.String(16))  # Meta's "platform": fb / ig
     # Sent through a form's test_leads edge (ours or Meta's testing tool), not by a person: kept out
-    # of counts, exports and follow-ups unless asked for (see metaads.leads.test_leads).
+    # of counts, exports and follow-ups unless asked for (see metaads.capture.test_leads).
     is_test: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     created_time: Mapped[dt.datetime]  # when the person submitted the form (UTC)

@@ -244,9 +244,9 @@ def _check_lead_goal(campaign: Obj, destination: str | None, goal: str | None) -
 def check_lead_form(call: Call, story: Obj) -> None:
     """A creative's ``call_to_action.value.lead_gen_form_id`` must be an active form of the
     creative's Page (§5.6)."""
-    link = story.get("link_data") if isinstance(story.get("link_data"), dict) else {}
-    cta = link.get("call_to_action") if isinstance(link.get("call_to_action"), dict) else {}
-    value = cta.get("value") if isinstance(cta.get("value"), dict) else {}
+    link = _object(story.get("link_data"))
+    cta = _object(link.get("call_to_action"))
+    value = _object(cta.get("value"))
     form_id = value.get("lead_gen_form_id")
     if form_id is None:
         return
@@ -262,6 +262,11 @@ def check_lead_form(call: Call, story: Obj) -> None:
         raise marketing_error(
             None, "Lead Form Not Active", "Archived or draft lead forms can't be used in new ads.", "object_story_spec"
         )
+
+
+def _object(value: t.Any) -> Obj:
+    """A JSON object of the request, or an empty one in place of anything else."""
+    return value if isinstance(value, dict) else {}
 
 
 def check_ad_creative(adset: Obj, campaign: Obj, creative: Obj, form_id: str | None) -> None:

@@ -129,7 +129,7 @@ def _time_filters(call: Call, kind: str) -> list[t.Callable[[Obj], bool]]:
     if since is not None:
         if not since.isdigit():
             raise param_error("Param updated_since must be a Unix timestamp", blame="updated_since")
-        tests.append(lambda obj, want=int(since): obj["updated"] > want)
+        tests.append(_updated_after(int(since)))
     for rule in _rules(call):
         field = _field_of(rule, kind)
         if field == "effective_status":
@@ -142,8 +142,17 @@ def _time_filters(call: Call, kind: str) -> list[t.Callable[[Obj], bool]]:
         except (TypeError, ValueError):
             raise param_error(f"Filtering value for {rule.get('field')} must be a Unix timestamp", blame="filtering") from None
         key = TIME_FIELDS[field]
-        tests.append(lambda obj, key=key, want=want, predicate=predicate: predicate(int(obj[key]), want))
+        tests.append(_time_test(key, predicate, want))
     return tests
+
+
+# Factories rather than lambdas in the loop: each test gets its own values (no late binding).
+def _updated_after(since: int) -> t.Callable[[Obj], bool]:
+    return lambda obj: obj["updated"] > since
+
+
+def _time_test(key: str, predicate: t.Callable[[int, int], bool], want: int) -> t.Callable[[Obj], bool]:
+    return lambda obj: predicate(int(obj[key]), want)
 
 
 def _unsupported_filter(rule: Obj) -> t.Any:
@@ -280,6 +289,7 @@ register(
             "campaign": ref("campaign", "campaign_id"),
             "adset": ref("adset", "adset_id"),
             "creative": ref("creative", "creative_id"),
+            "preview_shareable_link": lambda call, obj: f"https://fb.me/adpreview{obj['id']}",
             "created_time": when("created"),
             "updated_time": when("updated"),
         },
@@ -298,6 +308,8 @@ register(
             "status": stored("status"),
             "object_story_spec": stored("object_story_spec"),
             "object_story_id": stored("object_story_id"),
+            "image_url": stored("image_url"),
+            "thumbnail_url": lambda call, obj: f"https://scontent.sandbox.fbcdn.net/v/t45/{obj['id']}_p64x64.jpg",
             "call_to_action_type": lambda call, obj: (
                 (obj.get("object_story_spec") or {}).get("link_data", {}).get("call_to_action", {}).get("type")
             ),

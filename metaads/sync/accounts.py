@@ -13,9 +13,10 @@ from plugins.core.extensions import db
 from plugins.core.models import utcnow
 from plugins.socials.models import SocialPlatform
 
-#: Meta's account_status codes (meta-graph.md §4.2) → the seed's three states.
+#: Meta's account_status codes (meta-graph.md §4.2) → the seed's three states. Closed (101,
+#: and the ANY_CLOSED aggregate 202) is disabled for good, not pending: it never comes back.
 ACTIVE_CODES = {1}
-PENDING_CODES = {7, 8, 9, 100, 101, 201}
+PENDING_CODES = {7, 8, 9, 100, 201}
 
 
 def sync_ad_accounts(run_id: int | None = None, *, platform_id: int | None = None, trigger: str = "manual") -> int:

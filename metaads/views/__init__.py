@@ -10,7 +10,7 @@ from plugins.core.registry import platform_state
 bp = Blueprint("metaads", __name__, template_folder="../templates")
 bp.before_request(require_admin)
 
-from metaads.views import ads, leads, pipeline, sync, test_leads  # noqa: E402,F401  (routes register on bp)
+from metaads.views import ads, api, conversions, insights, leads, pipeline, sync, test_leads  # noqa: E402,F401  (routes register on bp)
 
 
 def register_menu(app: Flask) -> None:
@@ -20,3 +20,4 @@ def register_menu(app: Flask) -> None:
     state.add_menu_item("Campaigns", "metaads.campaigns_index", order=30)
     state.add_menu_item("Ad accounts", "metaads.accounts_index", order=40)
     state.add_menu_item("Pipeline", "metaads.pipeline", order=45)
+    state.add_menu_item("Conversions API", "metaads.conversions", order=47)

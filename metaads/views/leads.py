@@ -18,6 +18,8 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from metaads.answers import labelled_answers
+from metaads.api import answers
+from metaads.conversions.admin import lead_conversions
 from metaads.leads import downloads
 from metaads.leads.export import CsvExport, filename, record_export
 from metaads.leads.filters import LeadFilters, ListPosition, read_filters, read_list_args
@@ -43,14 +45,25 @@ from metaads.leads.workflow import (
 )
 from metaads.models import Ad, AdCampaign, Lead, LeadForm
 from metaads.models.enums import LeadStatus
-from metaads.schemas import LeadFormSchema, LeadSchema
+from metaads.schemas import ConversionEventSchema, LeadFormSchema, LeadSchema
 from metaads.views import bp
 from metaads.views.test_leads import test_lead_status
 from plugins.accounts.models import User
+from plugins.core.apidoc import documented, one_of, page_of
 from plugins.core.extensions import db
 from plugins.core.http import APIError, wants_json
 from plugins.core.models import utcnow
-from plugins.core.pages import DEFAULT_LIMIT, back_on_error, done, error_text, offset_list, paging_args, request_body, respond
+from plugins.core.pages import (
+    DEFAULT_LIMIT,
+    PagingSchema,
+    back_on_error,
+    done,
+    error_text,
+    offset_list,
+    paging_args,
+    request_body,
+    respond,
+)
 from plugins.socials.models import SocialPage
 
 #: Why a lead's personal data is deleted by hand: the activity log keeps the code, never free text
@@ -117,6 +130,7 @@ def active_users() -> list[User]:
 
 
 @bp.get("/leads")
+@documented(answers=answers.LeadPageSchema, query=answers.LeadListQuery)
 def leads_index() -> t.Any:
     """Filters, each named after the lead's field it matches: status (one, or several comma
     separated), lead_form_id (our LeadForm id), form_id, campaign_id and ad_id (Meta's ids),
@@ -220,10 +234,13 @@ def page_names() -> dict[str, str]:
 
 
 @bp.get("/leads/<int:lead_id>")
+@documented(answers=one_of("lead", LeadDetailSchema))
 def lead_detail(lead_id: int) -> t.Any:
     lead = load_lead(lead_id)
     context = {} if wants_json() else detail_context(lead)
-    return respond("metaads/leads/detail.html", {"lead": LeadDetailSchema().dump(lead)}, lead_obj=lead, **context)
+    sent = lead_conversions(lead.id)  # the stages sent to Meta's Conversions API, and when
+    payload = {"lead": LeadDetailSchema().dump(lead), "conversion_events": ConversionEventSchema(many=True).dump(sent)}
+    return respond("metaads/leads/detail.html", payload, lead_obj=lead, conversion_rows=sent, **context)
 
 
 def detail_context(lead: Lead) -> dict[str, t.Any]:
@@ -245,6 +262,7 @@ def detail_context(lead: Lead) -> dict[str, t.Any]:
 
 
 @bp.route("/leads/<int:lead_id>", methods=["PATCH", "POST"])
+@documented(answers=one_of("lead", LeadDetailSchema), body=LeadUpdateSchema, errors={409: "`conflict`: a refused status"})
 @back_on_error(lambda lead_id: url_for("metaads.lead_detail", lead_id=lead_id))
 def lead_update(lead_id: int) -> t.Any:
     """JSON: ``PATCH`` with any of status, notes (replaces), note (appends), assigned_to (a user
@@ -273,6 +291,7 @@ def update_message(update: LeadUpdate, lead: Lead) -> str:
 
 
 @bp.post("/leads/<int:lead_id>/convert")
+@documented(answers=one_of("lead", LeadDetailSchema), errors={409: "`conflict`: the lead may not be converted."})
 @back_on_error(lambda lead_id: url_for("metaads.lead_detail", lead_id=lead_id))
 def lead_convert(lead_id: int) -> t.Any:
     """Any open status → converted: sets converted_at and links (or creates) the lead's Person."""
@@ -285,6 +304,8 @@ def lead_convert(lead_id: int) -> t.Any:
 
 
 @bp.route("/leads/<int:lead_id>/erase", methods=["GET", "POST"])
+@documented(method="GET", answers=one_of("lead", LeadSchema))
+@documented(method="POST", answers=one_of("lead", LeadDetailSchema), errors={409: "`already_erased`"})
 @back_on_error(lambda lead_id: url_for("metaads.lead_detail", lead_id=lead_id))
 def lead_erase(lead_id: int) -> t.Any:
     """GET: the confirmation page. POST: delete the lead's personal data now (keeps an audit entry
@@ -312,6 +333,7 @@ def lead_erase(lead_id: int) -> t.Any:
 
 
 @bp.post("/leads/bulk")
+@documented(answers=answers.BulkAnswerSchema, body=BulkUpdateSchema, errors={404: "unknown ids", 409: "`conflict`: each refusal"})
 @back_on_error(lambda: leads_list_url())
 def leads_bulk() -> t.Any:
     """``ids`` (up to 500) and ``status`` and/or ``assigned_to``. Lead by lead: ``results`` says
@@ -353,6 +375,7 @@ def bulk_message(outcome: BulkOutcome, shown: int = 5) -> str:
 
 
 @bp.post("/leads/export")
+@documented(answers={200: "text/csv", 202: answers.ExportAnswerSchema}, body=answers.ExportRequestSchema)
 @back_on_error(lambda: leads_list_url())
 def leads_export() -> t.Any:
     """The list's filters (query string or body) as CSV. ``bom=1`` adds a byte order mark for
@@ -389,6 +412,7 @@ def stream_csv(filters: LeadFilters, *, bom: bool, actor_id: int | None, format:
 
 
 @bp.get("/leads/exports/<export_id>")
+@documented(answers=answers.ExportAnswerSchema)
 def lead_export(export_id: str) -> t.Any:
     """An export made with ``mode=link``: its state and its shareable link."""
     export = downloads.load(export_id) or abort(404, description="No such export (exports are deleted after 24 hours).")
@@ -434,6 +458,7 @@ def readable_filters(filters: t.Mapping[str, str], names: t.Mapping[str, str]) -
 
 
 @bp.get("/leads/exports/<export_id>/file")
+@documented(answers="text/csv", errors={409: "`export_pending` or `export_failed`", 410: "`export_deleted`"})
 def lead_export_file(export_id: str) -> Response:
     """The same file for a logged-in admin, without the signed link."""
     return downloads.send_export(downloads.ready(downloads.load(export_id)))
@@ -443,6 +468,7 @@ def lead_export_file(export_id: str) -> Response:
 
 
 @bp.get("/lead-forms")
+@documented(answers=page_of("lead_forms", LeadFormSchema), query=PagingSchema)
 def lead_forms_index() -> t.Any:
     order = (LeadForm.name, LeadForm.id)
     payload, forms = offset_list("lead_forms", sa.select(LeadForm), order, LeadFormSchema(many=True).dump)
@@ -450,6 +476,7 @@ def lead_forms_index() -> t.Any:
 
 
 @bp.get("/lead-forms/<int:form_id>")
+@documented(answers=one_of("lead_form", LeadFormSchema))
 def lead_form_detail(form_id: int) -> t.Any:
     form = db.session.get(LeadForm, form_id) or abort(404, description="No such lead form.")
     return respond(

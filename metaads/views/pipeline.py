@@ -8,7 +8,9 @@ import typing as t
 import sqlalchemy as sa
 from flask import abort, url_for
 
+from metaads.api.answers import PipelineSchema, RetriedSchema
 from metaads.capture.sweeper import retry_rows
+from metaads.conversions.admin import pipeline_payload, pipeline_summary
 from metaads.models import OutboundDelivery, SyncRun, WebhookInbox
 from metaads.models.enums import InboxStatus
 from metaads.schemas import (
@@ -19,6 +21,7 @@ from metaads.schemas import (
     WebhookInboxSchema,
 )
 from metaads.views import bp
+from plugins.core.apidoc import documented
 from plugins.core.extensions import db
 from plugins.core.failures import JobFailure
 from plugins.core.models import utcnow
@@ -38,6 +41,7 @@ RETRYABLE = (InboxStatus.PENDING, InboxStatus.WAITING_REAUTH, InboxStatus.FAILED
 
 
 @bp.get("/pipeline")
+@documented(answers=PipelineSchema)
 def pipeline() -> t.Any:
     counts = dict(db.session.execute(sa.select(WebhookInbox.status, sa.func.count()).group_by(WebhookInbox.status)).all())
     problems = (
@@ -53,6 +57,7 @@ def pipeline() -> t.Any:
     pages = db.session.execute(sa.select(SocialPage).order_by(SocialPage.name)).scalars().all()
     failures = db.session.execute(sa.select(JobFailure).order_by(JobFailure.id.desc()).limit(20)).scalars().all()
     deliveries = db.session.execute(sa.select(OutboundDelivery).order_by(OutboundDelivery.id.desc()).limit(20)).scalars().all()
+    conversions = pipeline_summary()
     payload = {
         "inbox_counts": {str(getattr(k, "value", k)): v for k, v in counts.items()},
         "problems": WebhookInboxSchema(many=True).dump(problems),
@@ -61,6 +66,7 @@ def pipeline() -> t.Any:
         "pages": PageHealthSchema(many=True).dump(pages),
         "job_failures": JobFailureSchema(many=True).dump(failures),
         "outbound_deliveries": OutboundDeliverySchema(many=True).dump(deliveries),
+        "conversions": pipeline_payload(conversions),
     }
     return respond(
         "metaads/pipeline.html",
@@ -70,11 +76,13 @@ def pipeline() -> t.Any:
         page_rows=pages,
         failure_rows=failures,
         delivery_rows=deliveries,
+        conversion_summary=conversions,
         retryable=[s.value for s in RETRYABLE],
     )
 
 
 @bp.post("/pipeline/inbox/<int:row_id>/retry")
+@documented(answers=RetriedSchema, errors={409: "`conflict`: the row is not in a state that can be retried."})
 def pipeline_retry(row_id: int) -> t.Any:
     row = db.session.get(WebhookInbox, row_id) or abort(404, description="No such inbox row.")
     if row.status not in RETRYABLE:
@@ -84,6 +92,7 @@ def pipeline_retry(row_id: int) -> t.Any:
 
 
 @bp.post("/pipeline/retry")
+@documented(answers=RetriedSchema)
 def pipeline_retry_all() -> t.Any:
     ids = (
         db.session.execute(

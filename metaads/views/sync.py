@@ -7,14 +7,17 @@ import typing as t
 from flask import url_for
 from flask_login import current_user
 
+from metaads.api.answers import SyncStartedSchema
 from metaads.capture.reconcile import start_reconcile
+from metaads.insights.sync import sync_ads_then_insights
 from metaads.models import SyncRun
 from metaads.schemas import SyncRunSchema
 from metaads.sync.accounts import sync_ad_accounts
 from metaads.sync.forms import sync_lead_forms
-from metaads.sync.runs import start_run
+from metaads.sync.runs import SYNC_TIMEOUT, start_run
 from metaads.views import bp
 from plugins.core import jobs
+from plugins.core.apidoc import documented
 from plugins.core.extensions import db
 from plugins.core.pages import done
 
@@ -27,6 +30,7 @@ def accepted(run_id: int, message: str, back: str) -> t.Any:
 
 
 @bp.post("/leads/sync")
+@documented(answers={202: SyncStartedSchema})
 def leads_sync() -> t.Any:
     """Reconcile every subscribed form now (the same pass the scheduler runs)."""
     run_id = start_reconcile(trigger="api", requested_by=current_user.id)
@@ -36,6 +40,7 @@ def leads_sync() -> t.Any:
 
 
 @bp.post("/lead-forms/sync")
+@documented(answers={202: SyncStartedSchema})
 def lead_forms_sync() -> t.Any:
     run = start_run("lead_forms", trigger="api", requested_by=current_user.id)
     jobs.enqueue(sync_lead_forms, run.id, queue="metaads-default")
@@ -43,7 +48,17 @@ def lead_forms_sync() -> t.Any:
 
 
 @bp.post("/accounts/sync")
+@documented(answers={202: SyncStartedSchema})
 def accounts_sync() -> t.Any:
     run = start_run("ad_accounts", trigger="api", requested_by=current_user.id)
     jobs.enqueue(sync_ad_accounts, run.id, queue="metaads-default")
     return accepted(run.id, "Reading ad accounts from Facebook.", "metaads.accounts_index")
+
+
+@bp.post("/campaigns/sync")
+def campaigns_sync() -> t.Any:
+    """Every connected account's campaigns, ad sets and ads (every status), as the schedule does,
+    then their insights."""
+    run = start_run("ads", trigger="api", requested_by=current_user.id)
+    jobs.enqueue(sync_ads_then_insights, run.id, queue="metaads-default", timeout=SYNC_TIMEOUT)
+    return accepted(run.id, "Reading campaigns, ad sets and ads from Facebook.", "metaads.campaigns_index")

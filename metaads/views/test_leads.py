@@ -8,10 +8,12 @@ import sqlalchemy as sa
 from flask import abort, url_for
 from flask_login import current_user
 
+from metaads.api.answers import LastTestLeadAnswerSchema
 from metaads.connections import graph_service, page_token
 from metaads.graph.errors import GraphError
 from metaads.models import Lead, LeadForm, WebhookInbox
 from metaads.views import bp
+from plugins.core.apidoc import documented
 from plugins.core.extensions import db
 from plugins.core.http import APIError
 from plugins.core.models import utcnow
@@ -34,12 +36,14 @@ def test_lead_status(form: LeadForm) -> dict[str, t.Any] | None:
 
 
 @bp.get("/lead-forms/<int:form_id>/test-lead")
+@documented(answers=LastTestLeadAnswerSchema)
 def lead_form_test_lead(form_id: int) -> t.Any:
     form = db.session.get(LeadForm, form_id) or abort(404, description="No such lead form.")
     return {"test_lead": test_lead_status(form)}
 
 
 @bp.post("/lead-forms/<int:form_id>/test-lead")
+@documented(answers={201: LastTestLeadAnswerSchema}, errors={409: "`not_connected`", 502: "`graph_error`: Meta refused it."})
 def lead_form_send_test_lead(form_id: int) -> t.Any:
     """Meta keeps one test lead per form: delete the previous one, then create a new one."""
     form = db.session.get(LeadForm, form_id) or abort(404, description="No such lead form.")

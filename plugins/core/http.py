@@ -5,6 +5,7 @@ from __future__ import annotations
 import typing as t
 
 from flask import Flask, Response, g, jsonify, render_template, request
+from flask_login import current_user
 from jinja2 import TemplateNotFound
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
@@ -96,7 +97,23 @@ def handle_unexpected_error(exc: Exception) -> Response | tuple[str, int]:
     return render_template("errors/error.html", status=500, error=None), 500
 
 
+def refuse_nul_characters() -> None:
+    """A NUL character in a signed-in admin request's query string, form or JSON body is refused
+    (400): no text needs one, and PostgreSQL cannot store or compare it (the query would fail: a
+    500). Anonymous requests go on to their 401 first."""
+    if not request.path.startswith("/admin/") or not current_user.is_authenticated:
+        return None
+    texts = [*request.args.keys(), *request.args.values()]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        texts += [*request.form.keys(), *request.form.values()]
+    body = request.get_data(cache=True) if request.is_json else b""
+    if any("\x00" in text for text in texts) or b"\\u0000" in body or b"\x00" in body:
+        raise APIError(400, "bad_request", "A NUL character is not allowed in a request.")
+    return None
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(refuse_nul_characters)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(ValidationError, handle_validation_error)
     if not app.testing:

@@ -13,7 +13,7 @@ from collections.abc import Collection
 
 import sqlalchemy as sa
 from flask import flash, jsonify, redirect, render_template, request
-from marshmallow import ValidationError
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from werkzeug.wrappers import Response
 
 from plugins.core.extensions import db
@@ -21,6 +21,8 @@ from plugins.core.http import APIError, wants_json
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+#: Past any real list, and inside every database's OFFSET (a bigger one would be a 500).
+MAX_OFFSET = 1_000_000_000
 #: Form fields that are not data: the CSRF token, the method override, where to go back to.
 FORM_ONLY = frozenset({"csrf_token", "_method", "next"})
 
@@ -106,16 +108,32 @@ def request_body(*, lists: Collection[str] = ()) -> dict[str, t.Any]:
     return data
 
 
+class PagingSchema(Schema):
+    """Offset paging: ``limit`` rows (1–500, default 50) from ``offset`` (default 0)."""
+
+    class Meta:
+        unknown = EXCLUDE  # the other arguments of the query string are the route's own
+
+    limit = fields.Integer(
+        load_default=DEFAULT_LIMIT,
+        validate=validate.Range(1, MAX_LIMIT, error=f"limit must be between 1 and {MAX_LIMIT}."),
+        error_messages={"invalid": "limit must be a whole number."},
+    )
+    offset = fields.Integer(
+        load_default=0,
+        validate=validate.Range(0, MAX_OFFSET, error=f"offset must be between 0 and {MAX_OFFSET}."),
+        error_messages={"invalid": "offset must be a whole number."},
+    )
+
+
 def paging_args() -> tuple[int, int]:
-    limit = _int_arg("limit", DEFAULT_LIMIT)
-    offset = _int_arg("offset", 0)
-    if not 1 <= limit <= MAX_LIMIT:
-        raise APIError(
-            400, "validation_error", f"limit must be between 1 and {MAX_LIMIT}.", {"fields": {"limit": ["out of range"]}}
-        )
-    if offset < 0:
-        raise APIError(400, "validation_error", "offset must not be negative.", {"fields": {"offset": ["out of range"]}})
-    return limit, offset
+    given = {name: request.args[name] for name in ("limit", "offset") if request.args.get(name, "") != ""}
+    try:
+        paging = PagingSchema().load(given)
+    except ValidationError as exc:
+        problems = t.cast(dict[str, list[str]], exc.messages)
+        raise APIError(400, "validation_error", " ".join(p[0] for p in problems.values()), {"fields": problems}) from None
+    return paging["limit"], paging["offset"]
 
 
 def offset_list(
@@ -127,15 +145,3 @@ def offset_list(
     count = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     rows = list(db.session.execute(query.order_by(*order_by).limit(limit).offset(offset)).scalars())
     return {key: dump(rows), "count": count, "limit": limit, "offset": offset}, rows
-
-
-def _int_arg(name: str, default: int) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise APIError(
-            400, "validation_error", f"{name} must be a whole number.", {"fields": {name: ["not an integer"]}}
-        ) from None

@@ -8,30 +8,23 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, request
 
 from plugins.accounts import require_admin
+from plugins.core.apidoc import documented, one_of, page_of
 from plugins.core.extensions import db
 from plugins.core.pages import paging_args, respond
 from plugins.persons.models import Person
 from plugins.persons.registry import persons_state
+from plugins.persons.schemas import PersonQuerySchema, PersonSchema
 
 bp = Blueprint("persons", __name__, url_prefix="/admin/persons", template_folder="templates")
 bp.before_request(require_admin)
 
 
 def person_json(person: Person) -> dict[str, t.Any]:
-    return {
-        "id": person.id,
-        "full_name": person.full_name,
-        "first_name": person.first_name,
-        "last_name": person.last_name,
-        "email": person.email,
-        "phone": person.phone,
-        "source": person.source,
-        "created_at": person.created_at.isoformat(),
-        "updated_at": person.updated_at.isoformat(),
-    }
+    return t.cast(dict[str, t.Any], PersonSchema().dump(person))
 
 
 @bp.get("/")
+@documented(answers=page_of("persons", PersonSchema), query=PersonQuerySchema)
 def index() -> t.Any:
     limit, offset = paging_args()
     query = sa.select(Person)
@@ -52,6 +45,7 @@ def index() -> t.Any:
 
 
 @bp.get("/<int:person_id>")
+@documented(answers=one_of("person", PersonSchema))
 def detail(person_id: int) -> t.Any:
     person = db.session.get(Person, person_id) or abort(404, description="No such person.")
     sections = persons_state().sections(person)

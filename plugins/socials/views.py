@@ -14,12 +14,14 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from plugins.accounts import require_admin
+from plugins.core.apidoc import documented, one_of
 from plugins.core.extensions import db
 from plugins.core.http import wants_json
 from plugins.core.pages import respond
 from plugins.socials.connect import ConnectError, ConnectResult, connect_with_token, disconnect, subscribe
 from plugins.socials.models import SocialPage, SocialPlatform
 from plugins.socials.registry import socials_state
+from plugins.socials.schemas import ConnectionListSchema, ConnectionSchema, SubscribedSchema
 
 log = logging.getLogger(__name__)
 
@@ -28,36 +30,11 @@ bp.before_request(require_admin)
 
 
 def platform_json(platform: SocialPlatform) -> dict[str, t.Any]:
-    required = socials_state().scopes
-    # Webhooks are recorded per page (socials.webhooks.touch_pages): the account's is its pages' latest.
-    seen = [platform.last_webhook_at, *(page.last_webhook_at for page in platform.pages)]
-    last_webhook = max((when for when in seen if when), default=None)
-    return {
-        "id": platform.id,
-        "provider": platform.provider,
-        "name": platform.name,
-        "status": platform.status,
-        "status_reason": platform.status_reason,
-        "token_type": platform.token_type,
-        "token_expires_at": platform.token_expires_at.isoformat() if platform.token_expires_at else None,
-        "granted_scopes": platform.granted_scopes,
-        "missing_scopes": [s for s in required if s not in (platform.granted_scopes or [])],
-        "last_webhook_at": last_webhook.isoformat() if last_webhook else None,
-        "last_synced_at": platform.last_synced_at.isoformat() if platform.last_synced_at else None,
-        "pages": [
-            {
-                "id": page.id,
-                "page_id": page.page_id,
-                "name": page.name,
-                "leadgen_subscribed": page.leadgen_subscribed,
-                "last_webhook_at": page.last_webhook_at.isoformat() if page.last_webhook_at else None,
-            }
-            for page in platform.pages
-        ],
-    }
+    return t.cast(dict[str, t.Any], ConnectionSchema().dump(platform))
 
 
 @bp.get("/connections")
+@documented(answers=ConnectionListSchema)
 def connections() -> t.Any:
     platforms = db.session.execute(sa.select(SocialPlatform).order_by(SocialPlatform.id)).scalars().all()
     extra: dict[str, t.Any] = {"forms_by_page": {}, "accounts_by_platform": {}}
@@ -125,6 +102,7 @@ def callback() -> Response:
 
 
 @bp.post("/connections/<int:platform_id>/disconnect")
+@documented(answers=one_of("connection", ConnectionSchema))
 def disconnect_view(platform_id: int) -> t.Any:
     platform = db.session.get(SocialPlatform, platform_id) or abort(404, description="No such connection.")
     disconnect(platform)
@@ -135,6 +113,7 @@ def disconnect_view(platform_id: int) -> t.Any:
 
 
 @bp.post("/pages/<int:page_row_id>/subscribe")
+@documented(answers=SubscribedSchema)
 def subscribe_view(page_row_id: int) -> t.Any:
     page = db.session.get(SocialPage, page_row_id) or abort(404, description="No such page.")
     ok = subscribe(page)

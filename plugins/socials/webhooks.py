@@ -181,7 +181,7 @@ def dispatch(changes: list[WebhookChange]) -> None:
         handler(field_changes)
 
 
-def is_page_id(value: str | None) -> bool:
+def is_page_id(value: str | None) -> t.TypeGuard[str]:
     """Meta's page ids are numbers: anything else sent as one (NUL characters, lone surrogates,
     a thousand digits) matches no page, and PostgreSQL would refuse some of it outright."""
     return value is not None and value.isascii() and value.isdigit() and len(value) <= 64

@@ -499,8 +499,14 @@ def seed(app: Flask) -> dict[str, int]:
                 last_error="Meta no longer has this lead (deleted, past the 90-day retention, or not visible to this token).",
                 received_at=at(2026, 3, 14, 8, 0),
             ),
-            SyncRun(kind="leads", trigger="scheduler", status=SyncRunStatus.SUCCEEDED, started_at=at(2026, 3, 14, 9, 0),
-                    finished_at=at(2026, 3, 14, 9, 1), counts={"fetched": 12, "created": 1, "missed_by_webhook": 1}),
+            SyncRun(
+                kind="leads",
+                trigger="scheduler",
+                status=SyncRunStatus.SUCCEEDED,
+                started_at=at(2026, 3, 14, 9, 0),
+                finished_at=at(2026, 3, 14, 9, 1),
+                counts={"fetched": 12, "created": 1, "missed_by_webhook": 1},
+            ),
         ]
     )
     db.session.commit()

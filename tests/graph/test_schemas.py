@@ -210,7 +210,8 @@ def test_loaders_turn_bad_shapes_into_graph_response_errors() -> None:
 def test_a_reads_fields_are_derived_from_its_schema() -> None:
     # Nested objects a pre_load flattens are asked for by their Graph expression.
     assert "business{id,name}" in schemas.AD_ACCOUNT.fields and "business_id" not in schemas.AD_ACCOUNT.fields
-    assert "creative{id}" in schemas.AD.fields and "page" in schemas.LEAD_FORM.fields
+    assert "creative{id,thumbnail_url,image_url,object_story_spec}" in schemas.AD.fields and "page" in schemas.LEAD_FORM.fields
+    assert "thumbnail_url" not in schemas.AD.fields  # derived from the creative's expansion
     # A data_key is the Graph name: the row's currency is Meta's account_currency.
     assert "account_currency" in schemas.INSIGHTS_ROW.fields and "currency" not in schemas.INSIGHTS_ROW.fields
     assert schemas.LEAD.fields == (

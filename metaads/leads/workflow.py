@@ -196,25 +196,43 @@ def apply_update(lead: Lead, update: LeadUpdate, actor: User | None) -> list[Sta
     return [change] if change else []
 
 
-def bulk_update(ids: t.Sequence[int], update: LeadUpdate, actor: User | None) -> tuple[list[Lead], list[StatusChange]]:
-    """All or nothing: unknown ids → 404, and if any lead may not take the status → 409 listing
-    each refusal; otherwise every lead changes (each change logged on its lead)."""
+@dataclasses.dataclass(frozen=True)
+class BulkOutcome:
+    """What a bulk change did: the leads it applied to, the status changes among them, and one
+    result per selected lead (``changed``, ``unchanged`` or ``refused`` with the moves allowed)."""
+
+    leads: list[Lead]
+    changes: list[StatusChange]
+    results: list[dict[str, t.Any]]
+
+
+def bulk_update(ids: t.Sequence[int], update: LeadUpdate, actor: User | None) -> BulkOutcome:
+    """Lead by lead: unknown ids → 404 (nothing changes); a lead that may not take the status is
+    left as it was and said so in its result, the others change (each change logged on its
+    lead). If every lead is refused, 409 listing each refusal, as a single lead's change would."""
     leads = list(db.session.execute(sa.select(Lead).where(Lead.id.in_(ids)).order_by(Lead.id).with_for_update()).scalars())
     missing = sorted(set(ids) - {lead.id for lead in leads})
     if missing:
         raise APIError(404, "not_found", f"No leads with the ids {', '.join(map(str, missing))}.", {"missing": missing})
-    if update.status:
-        refused = [refusal(lead, update.status) for lead in leads]
-        refused = [r for r in refused if r]
-        if refused:
-            raise APIError(
-                409,
-                "transition_not_allowed",
-                f"{len(refused)} of the {len(leads)} leads cannot become {update.status.value}; nothing was changed.",
-                {"requested": update.status.value, "refused": refused},
-            )
-    changes = [change for lead in leads for change in apply_update(lead, update, actor)]
-    return leads, changes
+    refused = {r["id"]: r for lead in leads if update.status and (r := refusal(lead, update.status))}
+    if refused and len(refused) == len(leads):
+        raise APIError(
+            409,
+            "transition_not_allowed",
+            f"{len(refused)} of the {len(leads)} leads cannot become {update.status.value}; nothing was changed.",
+            {"requested": update.status.value, "refused": list(refused.values())},
+        )
+    applied, changes, results = [], [], []
+    for lead in leads:
+        if lead.id in refused:
+            results.append({**refused[lead.id], "result": "refused"})
+            continue
+        before = (lead.status, lead.assigned_to)
+        changes += apply_update(lead, update, actor)
+        applied.append(lead)
+        outcome = "changed" if (lead.status, lead.assigned_to) != before else "unchanged"
+        results.append({"id": lead.id, "status": lead.status.value, "result": outcome})
+    return BulkOutcome(leads=applied, changes=changes, results=results)
 
 
 def refusal(lead: Lead, target: LeadStatus) -> dict[str, t.Any] | None:

@@ -34,6 +34,7 @@ from metaads.leads.schemas import (
 from metaads.leads.timeline import describe
 from metaads.leads.workflow import (
     KEEP,
+    BulkOutcome,
     LeadUpdate,
     allowed_transitions,
     apply_update,
@@ -256,6 +257,7 @@ def detail_context(lead: Lead) -> dict[str, t.Any]:
         "users": active_users(),
         "names": names,
         "timeline": [(activity, describe(activity, names), actors[activity.id]) for activity in reversed(lead.activities)],
+        "page_name": page_names().get(lead.page_id or ""),
     }
 
 
@@ -334,17 +336,42 @@ def lead_erase(lead_id: int) -> t.Any:
 @documented(answers=answers.BulkAnswerSchema, body=BulkUpdateSchema, errors={404: "unknown ids", 409: "`conflict`: each refusal"})
 @back_on_error(lambda: leads_list_url())
 def leads_bulk() -> t.Any:
-    """``ids`` (up to 500) and ``status`` and/or ``assigned_to``. All or nothing: 404 for unknown
-    ids, 409 (with each refusal) if any lead may not take the status."""
+    """``ids`` (up to 500) and ``status`` and/or ``assigned_to``. Lead by lead: ``results`` says
+    of each whether it changed, was already so, or was refused (with its status and the moves it
+    allows); 404 for unknown ids, 409 (with each refusal) if no lead may take the status."""
     body = request_body(lists=("ids",))
     if not body.get("ids") and not wants_json():
         raise APIError(400, "validation_error", "Select some leads first: tick the box in front of each lead to change.")
     ids, update = BulkUpdateSchema().load(body)
-    leads, changes = bulk_update(ids, update, actor())
-    commit(changes)
-    payload = {"leads": LeadSchema(many=True).dump(leads), "count": len(leads), "status_changes": len(changes)}
-    noun = "lead" if len(leads) == 1 else "leads"
-    return done(f"{len(leads)} {noun} updated.", leads_list_url(), payload)
+    outcome = bulk_update(ids, update, actor())
+    commit(outcome.changes)
+    payload = {
+        "leads": LeadSchema(many=True).dump(outcome.leads),
+        "count": len(outcome.leads),
+        "status_changes": len(outcome.changes),
+        "results": outcome.results,
+    }
+    return done(bulk_message(outcome), leads_list_url(), payload, category="warning" if refused_rows(outcome) else "success")
+
+
+def refused_rows(outcome: BulkOutcome) -> list[dict[str, t.Any]]:
+    return [row for row in outcome.results if row["result"] == "refused"]
+
+
+def bulk_message(outcome: BulkOutcome, shown: int = 5) -> str:
+    """ "2 leads updated." and, for each lead left as it was, its name and why (the first few)."""
+    noun = "lead" if len(outcome.leads) == 1 else "leads"
+    message = f"{len(outcome.leads)} {noun} updated."
+    refused = refused_rows(outcome)
+    if not refused:
+        return message
+    names = dict(db.session.execute(sa.select(Lead.id, Lead.full_name).where(Lead.id.in_([r["id"] for r in refused]))).all())
+    reasons = []
+    for row in refused[:shown]:
+        who = names.get(row["id"]) or f"Lead {row['id']}"
+        reasons.append(f"{who} is {row['status']} (it can become {' or '.join(row['allowed']) or 'nothing else'})")
+    more = f"; and {len(refused) - shown} more" if len(refused) > shown else ""
+    return f"{message} {len(refused)} left as they were: {'; '.join(reasons)}{more}."
 
 
 @bp.post("/leads/export")
@@ -389,7 +416,45 @@ def stream_csv(filters: LeadFilters, *, bom: bool, actor_id: int | None, format:
 def lead_export(export_id: str) -> t.Any:
     """An export made with ``mode=link``: its state and its shareable link."""
     export = downloads.load(export_id) or abort(404, description="No such export (exports are deleted after 24 hours).")
-    return respond("metaads/leads/export.html", {"export": export.as_json()}, export_obj=export, names=user_names())
+    names = user_names()
+    return respond(
+        "metaads/leads/export.html",
+        {"export": export.as_json()},
+        export_obj=export,
+        names=names,
+        filter_values=readable_filters(export.filters or {}, names),
+    )
+
+
+def readable_filters(filters: t.Mapping[str, str], names: t.Mapping[str, str]) -> dict[str, str]:
+    """An export's filters as a person reads them: forms, campaigns, ads and users by name (the
+    id when it names nothing we know), statuses and test leads in words."""
+
+    def name_of(column: t.Any, key_column: t.Any, value: str) -> str | None:
+        found: str | None = db.session.execute(sa.select(column).where(key_column == value).limit(1)).scalar()
+        return found
+
+    readable: dict[str, str] = {}
+    for key, value in filters.items():
+        shown: str | None = None
+        if key == "lead_form_id" and value.isdigit():
+            shown = name_of(LeadForm.name, LeadForm.id, value)
+        elif key == "form_id":
+            shown = name_of(LeadForm.name, LeadForm.meta_form_id, value)
+        elif key == "campaign_id":
+            shown = name_of(AdCampaign.name, AdCampaign.meta_campaign_id, value)
+        elif key == "ad_id":
+            shown = name_of(Ad.name, Ad.meta_ad_id, value)
+        elif key == "assigned_to":
+            shown = "Nobody (unassigned)" if value == "none" else names.get(value)
+        elif key == "status":
+            shown = ", ".join(part.capitalize() for part in value.split(","))
+        elif key == "include_test":
+            shown = {"true": "Shown with the others", "only": "Only test leads"}.get(value)
+        elif key == "order":
+            shown = {"created_time": "Oldest first", "-created_time": "Newest first"}.get(value)
+        readable[key] = shown or value
+    return readable
 
 
 @bp.get("/leads/exports/<export_id>/file")
@@ -407,7 +472,7 @@ def lead_export_file(export_id: str) -> Response:
 def lead_forms_index() -> t.Any:
     order = (LeadForm.name, LeadForm.id)
     payload, forms = offset_list("lead_forms", sa.select(LeadForm), order, LeadFormSchema(many=True).dump)
-    return respond("metaads/lead_forms/index.html", payload, form_rows=forms)
+    return respond("metaads/lead_forms/index.html", payload, form_rows=forms, page_names=page_names())
 
 
 @bp.get("/lead-forms/<int:form_id>")
@@ -419,4 +484,5 @@ def lead_form_detail(form_id: int) -> t.Any:
         {"lead_form": LeadFormSchema().dump(form)},
         form_obj=form,
         test_lead=test_lead_status(form),
+        page_names=page_names(),
     )

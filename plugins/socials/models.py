@@ -49,6 +49,13 @@ class SocialPlatform(Timestamps, db.Model):  # type: ignore[name-defined]
     def needs_reauth(self) -> bool:
         return self.status == PlatformStatus.NEEDS_REAUTH
 
+    @property
+    def latest_webhook_at(self) -> dt.datetime | None:
+        """Webhooks are recorded per page (``webhooks.touch_pages``): the account's last one is
+        the latest of its pages' (its own column is kept for an older record)."""
+        seen = [self.last_webhook_at, *(page.last_webhook_at for page in self.pages)]
+        return max((when for when in seen if when), default=None)
+
 
 class SocialPage(Timestamps, db.Model):  # type: ignore[name-defined]
     """A Facebook Page reached through a platform, with its own (encrypted) page token."""

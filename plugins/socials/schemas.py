@@ -30,7 +30,9 @@ class ConnectionSchema(Schema):
         lambda platform: [s for s in socials_state().scopes if s not in (platform.granted_scopes or [])],
         metadata={"type": "array", "items": {"type": "string"}, "description": "Scopes to accept on a reconnect."},
     )
-    last_webhook_at = fields.AwareDateTime(allow_none=True)
+    last_webhook_at = fields.AwareDateTime(
+        attribute="latest_webhook_at", allow_none=True, metadata={"description": "The latest of its pages' last webhooks."}
+    )
     last_synced_at = fields.AwareDateTime(allow_none=True)
     pages = fields.List(fields.Nested(ConnectedPageSchema))
 

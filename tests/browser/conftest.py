@@ -179,8 +179,8 @@ def seed(app: Flask) -> dict[str, int]:
     from plugins.socials.models import SocialPage, SocialPlatform
     from plugins.socials.registry import socials_state
 
-    create_admin(ADMIN_EMAIL, ADMIN_PASSWORD, name=ADMIN_NAME)
-    create_admin(LOGOUT_EMAIL, ADMIN_PASSWORD, name="Grace Hopper")
+    ada, _ = create_admin(ADMIN_EMAIL, ADMIN_PASSWORD, name=ADMIN_NAME)
+    grace, _ = create_admin(LOGOUT_EMAIL, ADMIN_PASSWORD, name="Grace Hopper")
 
     required = socials_state(app).scopes
     platform = SocialPlatform(
@@ -415,7 +415,7 @@ def seed(app: Flask) -> dict[str, int]:
         created_time=at(2026, 3, 13, 17, 5),
         status=LeadStatus.CONTACTED,
         contacted_at=at(2026, 3, 13, 18, 40),
-        assigned_to=ADMIN_EMAIL,
+        assigned_to=str(ada.id),  # a user id, as assigning stores it
         notes="Called back; prefers a test ride in the Hamburg store.\nSend the brochure for the Trekking Pro.",
         person=jose,
         **{**source, "meta_platform": "ig"},
@@ -431,7 +431,7 @@ def seed(app: Flask) -> dict[str, int]:
             field_data=answers("Σοφία Παπαδοπούλου", "sofia.p@example.gr", "+30 691 234 5678", ["Cargo Family"]),
             created_time=at(2026, 3, 12, 8, 15),
             status=LeadStatus.QUALIFIED,
-            assigned_to=LOGOUT_EMAIL,
+            assigned_to=str(grace.id),
             **source,
         ),
         Lead(
@@ -444,7 +444,7 @@ def seed(app: Flask) -> dict[str, int]:
             status=LeadStatus.CONVERTED,
             contacted_at=at(2026, 3, 10, 15, 0),
             converted_at=at(2026, 3, 12, 11, 30),
-            assigned_to=ADMIN_EMAIL,
+            assigned_to=str(ada.id),  # a user id, as assigning stores it
             **source,
         ),
         Lead(

@@ -164,7 +164,7 @@ def test_a_forms_questions(leads_tab: Tab, leads_server: LiveServer) -> None:
     page.wait_for_url(f"**/admin/meta-ads/lead-forms/{leads_server.ids['lead_form']}")
     questions = page.locator("section", has=page.get_by_role("heading", name="Questions"))
     expect(questions.locator("tbody tr")).to_have_count(6)
-    expect(questions.locator("thead th")).to_have_text(["Key", "Label", "Type", "Options"])
+    expect(questions.locator("thead th")).to_have_text(["Question", "Type", "Options"])
     expect(questions.locator("tbody tr").nth(3)).to_contain_text("Welche Modelle möchten Sie testen?")
     expect(page.locator("main")).to_contain_text("https://acme.example/datenschutz")
     leads_tab.screenshot("lead-form-questions")

@@ -1,4 +1,4 @@
-"""POST /leads/:id/convert (Person linked or created) and POST /leads/bulk (all or nothing)."""
+"""POST /leads/:id/convert (Person linked or created) and POST /leads/bulk (lead by lead, a result for each)."""
 
 from __future__ import annotations
 
@@ -167,18 +167,42 @@ def test_bulk_assign(app: Flask, client: FlaskClient, api_headers: dict[str, str
     assert fresh(leads[0].id).assigned_to is None
 
 
-def test_bulk_is_all_or_nothing(app: Flask, client: FlaskClient, api_headers: dict[str, str]) -> None:
+def test_bulk_changes_the_leads_it_may_and_says_why_not_of_the_others(
+    app: Flask, client: FlaskClient, api_headers: dict[str, str]
+) -> None:
+    form = make_form()
+    fine, already, stuck = (
+        make_lead(form, status=LeadStatus.NEW),
+        make_lead(form, status=LeadStatus.CONTACTED),
+        make_lead(form, status=LeadStatus.CONVERTED),
+    )
+    db.session.commit()
+    response = bulk(client, api_headers, ids=[stuck.id, fine.id, already.id], status="contacted")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert (body["count"], body["status_changes"]) == (2, 1)
+    assert [lead["id"] for lead in body["leads"]] == [fine.id, already.id]
+    assert body["results"] == [
+        {"id": fine.id, "status": "contacted", "result": "changed"},
+        {"id": already.id, "status": "contacted", "result": "unchanged"},
+        {"id": stuck.id, "status": "converted", "allowed": ["new", "archived"], "result": "refused"},
+    ]
+    assert fresh(fine.id).status == LeadStatus.CONTACTED
+    assert fresh(stuck.id).status == LeadStatus.CONVERTED and activities(stuck.id) == []
+
+
+def test_bulk_refused_for_every_lead_changes_nothing(app: Flask, client: FlaskClient, api_headers: dict[str, str]) -> None:
     form = make_form()
     fine, stuck = make_lead(form, status=LeadStatus.NEW), make_lead(form, status=LeadStatus.CONVERTED)
     db.session.commit()
-    response = bulk(client, api_headers, ids=[fine.id, stuck.id], status="contacted")
+    response = bulk(client, api_headers, ids=[stuck.id], status="contacted", assigned_to=None)
     assert response.status_code == 409
     details = response.get_json()["error"]["details"]
     assert details == {
         "requested": "contacted",
         "refused": [{"id": stuck.id, "status": "converted", "allowed": ["new", "archived"]}],
     }
-    assert fresh(fine.id).status == LeadStatus.NEW and activities(fine.id) == []
+    assert activities(stuck.id) == []
 
     missing = bulk(client, api_headers, ids=[fine.id, 987654], status="archived")
     assert missing.status_code == 404 and missing.get_json()["error"]["details"] == {"missing": [987654]}
@@ -217,6 +241,12 @@ def test_bulk_from_the_list_page_goes_back_to_the_filtered_list(app: Flask, admi
     assert response.status_code == 303 and response.headers["Location"] == back
     assert [fresh(lead.id).status for lead in leads] == [LeadStatus.CONTACTED, LeadStatus.CONTACTED, LeadStatus.QUALIFIED]
     assert flashes(admin_client, back) == [("success", "2 leads updated.")]
+
+    partly = admin_client.post(f"{LEADS}/bulk", data={**data, "ids": [leads[0].id, leads[2].id], "status": "contacted"})
+    assert partly.status_code == 303
+    [(category, message)] = flashes(admin_client, back)
+    assert category == "warning"
+    assert message.startswith("1 lead updated. 1 left as they were: ") and "is qualified (it can become" in message
 
     refused = admin_client.post(f"{LEADS}/bulk", data={**data, "ids": [leads[2].id], "status": "new"})
     assert refused.status_code == 303

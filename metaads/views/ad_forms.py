@@ -51,6 +51,14 @@ WRITE_ERRORS = {
 }
 
 
+def with_history(key: str, schema: type[Schema]) -> type[Schema]:
+    """An object's detail answer: ``{key: {...}, "writes": [...]}`` (its audited writes)."""
+    return Schema.from_dict(
+        {key: fields.Nested(schema), "writes": fields.List(fields.Nested(AdWriteSchema))},
+        name=f"{schema.__name__.removesuffix('Schema')}DetailAnswer",
+    )
+
+
 class CheckedSchema(Schema):
     """The answer to ``validate_only: true``: Meta would accept it; nothing was created or changed."""
 

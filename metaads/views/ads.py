@@ -37,6 +37,7 @@ from metaads.views.ad_forms import (
     history_json,
     object_or_404,
     set_status,
+    with_history,
     write_body,
     written,
 )
@@ -121,7 +122,7 @@ def campaign_create() -> t.Any:
 
 
 @bp.get("/campaigns/<int:campaign_id>")
-@documented(answers=one_of("campaign", AdCampaignSchema))
+@documented(answers=with_history("campaign", AdCampaignSchema))
 def campaign_detail(campaign_id: int) -> t.Any:
     campaign = object_or_404(AdCampaign, campaign_id)
     dumped = performance_fields("campaign", [AdCampaignSchema().dump(campaign)])[0]
@@ -222,7 +223,7 @@ def adset_create() -> t.Any:
 
 
 @bp.get("/adsets/<int:adset_id>")
-@documented(answers=one_of("adset", AdSetSchema))
+@documented(answers=with_history("adset", AdSetSchema))
 def adset_detail(adset_id: int) -> t.Any:
     ad_set = object_or_404(AdSet, adset_id)
     payload = {"adset": AdSetSchema().dump(ad_set), "writes": history_json(ad_set)}
@@ -311,7 +312,7 @@ def ad_create() -> t.Any:
 
 
 @bp.get("/ads/<int:ad_id>")
-@documented(answers=one_of("ad", AdSchema))
+@documented(answers=with_history("ad", AdSchema))
 def ad_detail(ad_id: int) -> t.Any:
     ad = object_or_404(Ad, ad_id)
     # The form the ad's call to action opens, by Meta's id (the ads sync stores it on the ad).

@@ -43,7 +43,7 @@ NAV_PAGES = [
     ),
     ("Ad accounts", "/admin/meta-ads/accounts", "Ad accounts", ["Acme Bikes EU", "act_1234567890", "1,234.56"], "ad-accounts"),
     ("Pipeline", "/admin/meta-ads/pipeline", "Lead pipeline", ["Webhook inbox", "Needs attention", "Sync runs"], "pipeline"),
-    ("Conversions API", "/admin/meta-ads/conversions", "Conversions API", ["Dataset"], "conversions"),
+    ("Conversions API", "/admin/meta-ads/conversions", "Conversions API for CRM", ["Dataset"], "conversions"),
     (
         "Connections",
         "/admin/socials/connections",

@@ -78,10 +78,10 @@ def check_cursor(ordering: Ordering, cursor: Cursor | None, argument: str) -> No
     if cursor is None:
         return
     if cursor.field != ordering.sort.field:
-        raise ValidationError(f"This cursor belongs to the list sorted by {cursor.field}; pass that sort with it.", argument)
+        raise ValidationError({argument: [f"This cursor belongs to the list sorted by {cursor.field}; pass that sort with it."]})
     segment = next((s for s in ordering.segments if s.token == cursor.segment), None)
     if segment is None or (segment.key is None) != (cursor.value is None):
-        raise ValidationError("This cursor no longer matches the list (its form or user is gone); start again.", argument)
+        raise ValidationError({argument: ["This cursor no longer matches the list (its form or user is gone); start again."]})
 
 
 @dataclasses.dataclass(frozen=True)

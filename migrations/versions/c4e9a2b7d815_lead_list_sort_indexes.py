@@ -13,31 +13,32 @@ Revises: a5d3c8e1f207
 Create Date: 2026-12-08 10:00:00
 
 """
+
 from alembic import op
 import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'c4e9a2b7d815'
-down_revision = 'a5d3c8e1f207'
+revision = "c4e9a2b7d815"
+down_revision = "a5d3c8e1f207"
 branch_labels = None
 depends_on = None
 
 INDEXES = {
-    'ix_metaads_leads_name_sort': [sa.text('lower(substr(full_name, 1, 100))'), 'created_time', 'id'],
-    'ix_metaads_leads_ad_name_sort': [sa.text('lower(substr(ad_name, 1, 100))'), 'created_time', 'id'],
-    'ix_metaads_leads_platform_sort': [sa.text("coalesce(meta_platform, 'fb')"), 'created_time', 'id'],
-    'ix_metaads_leads_form_created': ['lead_form_id', 'created_time', 'id'],
+    "ix_metaads_leads_name_sort": [sa.text("lower(substr(full_name, 1, 100))"), "created_time", "id"],
+    "ix_metaads_leads_ad_name_sort": [sa.text("lower(substr(ad_name, 1, 100))"), "created_time", "id"],
+    "ix_metaads_leads_platform_sort": [sa.text("coalesce(meta_platform, 'fb')"), "created_time", "id"],
+    "ix_metaads_leads_form_created": ["lead_form_id", "created_time", "id"],
 }
 
 
 def upgrade():
     with op.get_context().autocommit_block():
         for name, columns in INDEXES.items():
-            op.create_index(name, 'metaads_leads', columns, unique=False, postgresql_concurrently=True)
+            op.create_index(name, "metaads_leads", columns, unique=False, postgresql_concurrently=True)
 
 
 def downgrade():
     with op.get_context().autocommit_block():
         for name in INDEXES:
-            op.drop_index(name, table_name='metaads_leads', postgresql_concurrently=True)
+            op.drop_index(name, table_name="metaads_leads", postgresql_concurrently=True)

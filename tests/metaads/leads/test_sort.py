@@ -24,7 +24,7 @@ from metaads.leads.sorting import FIELDS, VALUES
 from metaads.models import Lead
 from metaads.models.enums import LeadStatus
 from plugins.core.extensions import db
-from tests.metaads.test_leads_support import LEADS, at, leads_config, make_form, make_lead, make_user
+from tests.metaads.leads.test_support import LEADS, at, leads_config, make_form, make_lead, make_user
 
 WORKFLOW = list(LeadStatus)
 PAGE = 4

@@ -27,6 +27,7 @@ anyway.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import typing as t
 
 import sqlalchemy as sa
@@ -217,10 +218,20 @@ class ByName:
     def segments(self, descending: bool) -> list[Segment]:
         ids = self.groups()
         named = [Segment(str(value), self.column == value, group=True) for value in ids]
-        unnamed = sa.and_(self.column.is_not(None), self.column.not_in(ids))
-        unknown = [Segment(UNKNOWN, unnamed, self.column)] if self.unknown else []
+        unknown = [Segment(UNKNOWN, self.between(ids), self.column)] if self.unknown else []
         valued = unknown + named[::-1] if descending else named + unknown
         return [*valued, Segment(NONE, self.column.is_(None))]
+
+    def between(self, ids: list[t.Any]) -> sa.ColumnElement[bool]:
+        """The values that name no row, as the ranges between the named ones: each an index range
+        holding only such values, where ``NOT IN`` would read every named row's entries too. (The
+        ids are digit strings, which sort alike in Python and under any collation.)"""
+        if not ids:
+            return self.column.is_not(None)
+        bounds = sorted(ids)
+        gaps = [self.column < bounds[0], self.column > bounds[-1]]
+        gaps += [sa.and_(self.column > low, self.column < high) for low, high in itertools.pairwise(bounds)]
+        return sa.or_(*gaps)
 
     def locate(self, lead: Lead, value: t.Any, known: t.Container[str]) -> tuple[str, str | None]:
         if value is None:

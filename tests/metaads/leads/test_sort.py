@@ -59,7 +59,7 @@ class Sample:
 @pytest.fixture
 def sample(app: Flask) -> Sample:
     """26 leads made to tie: the same names in other cases, one instant shared by many, missing
-    names, ads, platforms, assignees and forms, an assignee id that names nobody, two forms and
+    names, ads, platforms, assignees and forms, assignee ids that name nobody, two forms and
     two users whose names differ only in case (ordered by id then), and a test lead (left out)."""
     users = [make_user("zed@example.com", "zed"), make_user("ada@example.com", "Ada"), make_user("anon@example.com")]
     users.append(make_user("ada2@example.com", "ADA"))
@@ -67,7 +67,8 @@ def sample(app: Flask) -> Sample:
     names = ["anna", "Anna", "ben", None, "Carla", "carla", "Carla", None, "Émile", "zoë", "Zoe", "ANNA", None]
     ads = ["Spring sale", None, "spring sale", "Autumn", None, "Winter"]
     platforms = ["fb", "ig", None, "fb", "an"]
-    assignees = [str(users[0].id), str(users[1].id), None, str(users[2].id), "999999", str(users[3].id), None]
+    # Ids naming nobody, around and between the users' ids ("25" sorts between "2" and "3").
+    assignees = [str(users[0].id), str(users[1].id), None, str(users[2].id), "999999", str(users[3].id), None, "0", "25"]
     shared = at(10, 9)  # many leads at this same instant: their order is their id's
     made = []
     for n in range(26):

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import ROOT
+
 if t.TYPE_CHECKING:
     from flask import Flask
     from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Response
 
-ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from flask import Flask
 
 from plugins.core import create_app
 from plugins.core.registry import DEFAULT_QUEUE, PeriodicJob, PlatformState, platform_state
-from tests.conftest import EXTENSIONS
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import EXTENSIONS, ROOT
 
 
 def bare(**config: object) -> Flask:

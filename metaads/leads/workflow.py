@@ -216,6 +216,7 @@ def bulk_update(ids: t.Sequence[int], update: LeadUpdate, actor: User | None) ->
         raise APIError(404, "not_found", f"No leads with the ids {', '.join(map(str, missing))}.", {"missing": missing})
     refused = {r["id"]: r for lead in leads if update.status and (r := refusal(lead, update.status))}
     if refused and len(refused) == len(leads):
+        assert update.status is not None  # only a status change can be refused
         raise APIError(
             409,
             "transition_not_allowed",

@@ -130,14 +130,18 @@ def in_ranges(ranges: Mapping[int, OpenRange]) -> sa.ColumnElement[bool] | None:
     return sa.or_(*clauses)
 
 
-def performance_in_ranges(kind: Kind, ids: Collection[int], ranges: Mapping[int, OpenRange]) -> dict[int, Performance]:
-    """:func:`performance_for` with each account's own days (see :func:`in_ranges`)."""
+def per_object(kind: Kind, ranges: Mapping[int, OpenRange]) -> dict[int, Performance]:
+    """Totals of every object of ``kind`` that has rows on its account's days (see
+    :func:`in_ranges`), in one pass; objects without rows are left out."""
     column = COLUMN_OF[kind]
-    wanted = list(dict.fromkeys(ids))
-    if not wanted:
-        return {}
-    query = sa.select(column.label("id"), *sums()).where(among(column, wanted))
+    query = sa.select(column.label("id"), *sums())
     if (condition := in_ranges(ranges)) is not None:
         query = query.where(condition)
-    found = {row.id: performance_of(row) for row in db.session.execute(query.group_by(column))}
-    return {object_id: found.get(object_id, Performance()) for object_id in wanted}
+    return {row.id: performance_of(row) for row in db.session.execute(query.group_by(column))}
+
+
+def version() -> dt.datetime | None:
+    """When stored insights last changed: the newest row's ``synced_at`` (an index lookup).
+    Rows only change by being stored again, which stamps them, so sums computed at one version
+    hold until it moves."""
+    return t.cast("dt.datetime | None", db.session.scalar(sa.select(sa.func.max(AdInsight.synced_at))))

@@ -2,24 +2,30 @@
 their pages and their JSON: filters, sorting by any column, offset paging, the performance of
 each row over the chosen days and the totals row per currency.
 
-Performance columns sort by their totals over the range, computed in the database (a grouped
-subquery joined to the page's query), so a page is the same whatever the page size and page
-50 follows page 49; every order ends with the row's id, so equal values keep one order. Sorting
-by anything else pages first and totals only the page's rows. Totals are per currency (amounts
-in two currencies are never added) over every row the filters match, not just the page.
+Each object's totals over the range come from one pass over the range's stored rows
+(:func:`metaads.insights.query.per_object`), kept until stored insights change
+(:func:`range_sums`): the totals row, a sort by a performance column and the page's figures all
+read them. Filters and the other columns sort in SQL; performance columns sort the matching ids
+by those totals on the server, in the same order SQL would give. Every order ends with the row's
+id, so equal values keep one order and page 50 follows page 49. Amounts sort currency by
+currency, and totals are per currency (two currencies are never added) over every row the
+filters match, not just the page.
 """
 
 from __future__ import annotations
 
+import collections
 import dataclasses
+import threading
 import typing as t
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy import orm
 
-from metaads.insights.query import COLUMN_OF, OpenRange, Performance, in_ranges, performance_in_ranges, performance_of, sums
-from metaads.models import Ad, AdAccount, AdCampaign, AdInsight, AdSet
+from metaads.insights.query import OpenRange, Performance, per_object, version
+from metaads.models import Ad, AdAccount, AdCampaign, AdSet
 from plugins.core.extensions import db
 
 Kind = t.Literal["campaign", "adset", "ad"]
@@ -41,6 +47,11 @@ FILTERS: dict[str, tuple[str, ...]] = {
     "ad": ("ad_account_id", "campaign_id", "ad_set_id", "status", "effective_status", "q"),
 }
 MODEL: dict[str, type[AdObject]] = {"campaign": AdCampaign, "adset": AdSet, "ad": Ad}
+#: An object's (impressions, clicks, spend, leads) over a range, by our id.
+Sums = Mapping[int, tuple[int, int, int, int]]
+NOTHING = (0, 0, 0, 0)
+#: Where the app keeps the sums of the last few ranges (``app.extensions``).
+CACHE_EXTENSION = "metaads.table_sums"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,17 +94,27 @@ def load(kind: Kind, query: ListQuery) -> Table:
     """One page of the list, its count and its totals per currency."""
     model = MODEL[kind]
     base = _filtered(kind, _joined(kind, sa.select(model)), query.filters)
-    count = db.session.scalar(sa.select(sa.func.count()).select_from(base.with_only_columns(model.id).subquery())) or 0
-    condition = in_ranges(query.ranges)
-    ids = base.with_only_columns(model.id) if query.filters else None
+    sums = range_sums(kind, query.ranges)
+    matching = db.session.execute(base.with_only_columns(model.id, AdAccount.currency).order_by(None)).all()
     if query.sort in PERFORMANCE_SORTS:
-        rows = _page_by_performance(kind, base, query, condition, ids)
+        ids = _ordered_by_performance(matching, sums, query)[query.offset : query.offset + query.limit]
+        found = {o.id: o for o in db.session.execute(base.where(model.id.in_(ids))).unique().scalars()} if ids else {}
+        objects = [found[object_id] for object_id in ids if object_id in found]
     else:
         page = base.order_by(*_order(kind, query)).limit(query.limit).offset(query.offset)
         objects = list(db.session.execute(page).unique().scalars())
-        totals = performance_in_ranges(kind, [o.id for o in objects], query.ranges)
-        rows = [Row(o, account_of(o), totals[o.id]) for o in objects]
-    return Table(rows, count, _totals(kind, base, condition, ids))
+    rows = [Row(o, account_of(o), Performance(*sums.get(o.id, NOTHING))) for o in objects]
+    return Table(rows, len(matching), _totals(matching, sums))
+
+
+def range_sums(kind: Kind, ranges: Mapping[int, OpenRange]) -> Sums:
+    """Every object's totals over the range — ``(impressions, clicks, spend, leads)`` by our id
+    — computed once per range and insights version (a pass over the range's rows) and kept until
+    stored insights change: a list sorted by spend or paged 80 deep then costs what its first
+    page does."""
+    key = (kind, tuple(sorted(ranges.items())), version())
+    cache = t.cast(_Cache, current_app.extensions.setdefault(CACHE_EXTENSION, _Cache()))
+    return cache.get(key, lambda: {i: dataclasses.astuple(p) for i, p in per_object(kind, ranges).items()})
 
 
 def account_of(row: AdObject) -> AdAccount:
@@ -144,7 +165,7 @@ def _filtered(kind: str, query: sa.Select[t.Any], filters: Mapping[str, t.Any]) 
     return query
 
 
-def _sort_key(kind: str, sort: str, perf: t.Any = None) -> t.Any:
+def _sort_key(kind: str, sort: str) -> t.Any:
     model = MODEL[kind]
     if sort == "name":
         return sa.func.lower(model.name)
@@ -152,63 +173,77 @@ def _sort_key(kind: str, sort: str, perf: t.Any = None) -> t.Any:
         return sa.func.coalesce(model.effective_status, model.status)
     if sort == "budget":
         return sa.func.coalesce(model.daily_budget, model.lifetime_budget)
-    if sort == "ends":
-        return AdCampaign.stop_time if kind == "campaign" else AdSet.end_time
-    if sort == "results":
-        return sa.func.coalesce(perf.c.leads, 0)
-    if sort == "cost_per_result":
-        # Spend per lead, as a ratio (no rounding: ties stay ties only when they are); none without leads.
-        return sa.case((perf.c.leads > 0, perf.c.spend * 1.0 / perf.c.leads), else_=None)
-    return sa.func.coalesce(getattr(perf.c, sort), 0)
+    return AdCampaign.stop_time if kind == "campaign" else AdSet.end_time  # "ends"
 
 
-def _order(kind: str, query: ListQuery, perf: t.Any = None) -> list[t.Any]:
-    key = _sort_key(kind, query.sort, perf)
+def _order(kind: str, query: ListQuery) -> list[t.Any]:
+    """SQL's order for a column that is not a performance one."""
+    key = _sort_key(kind, query.sort)
     model = MODEL[kind]
-    # Empty values (no budget, no end, no leads) last either way; the id keeps pages stable.
+    # Empty values (no budget, no end) last either way; the id keeps pages stable.
     first = sa.nulls_last(key.desc() if query.descending else key.asc())
     order = [first, model.id.desc() if query.descending else model.id.asc()]
     # Amounts are compared within a currency only: ¥5,000 is not "more" than €50.
     return [AdAccount.currency, *order] if query.sort in MONEY_SORTS else order
 
 
-def _performance(kind: str, condition: t.Any, ids: t.Any) -> t.Any:
-    """Totals per object over the range, as a subquery to join and sort by."""
-    column = COLUMN_OF[kind]
-    query = sa.select(column.label("id"), *sums())
-    if condition is not None:
-        query = query.where(condition)
-    if ids is not None:
-        query = query.where(column.in_(ids))
-    return query.group_by(column).subquery("performance")
+def _ordered_by_performance(matching: Sequence[t.Any], sums: Sums, query: ListQuery) -> list[int]:
+    """The ids in the order :func:`_order` gives in SQL: the value (empty ones last, either way),
+    then the id; amounts currency by currency. Stable sorts, one key at a time, so a page of
+    5,000 rows allocates no tuple per row."""
+    descending = query.descending
+    if query.sort == "cost_per_result":
+        ratio = {i: s[2] / s[3] for i, s in ((i, sums.get(i, NOTHING)) for i, _ in matching) if s[3]}
+        present = [i for i, _ in matching if i in ratio]
+        empty = sorted((i for i, _ in matching if i not in ratio), reverse=descending)
+        present.sort(reverse=descending)
+        present.sort(key=ratio.__getitem__, reverse=descending)
+        ordered = present + empty
+    else:
+        index = {"impressions": 0, "clicks": 1, "spend": 2, "results": 3}[query.sort]
+        ordered = sorted((i for i, _ in matching), reverse=descending)
+        ordered.sort(key=lambda i: sums.get(i, NOTHING)[index], reverse=descending)
+    if query.sort in MONEY_SORTS:
+        currency = dict(matching)
+        ordered.sort(key=currency.__getitem__)  # stable: the order within each currency stays
+    return ordered
 
 
-def _page_by_performance(kind: Kind, base: sa.Select[t.Any], query: ListQuery, condition: t.Any, ids: t.Any) -> list[Row]:
-    model = MODEL[kind]
-    perf = _performance(kind, condition, ids)
-    page = (
-        base.outerjoin(perf, perf.c.id == model.id)
-        .add_columns(*(perf.c[name] for name in ("impressions", "clicks", "spend", "leads")))
-        .order_by(*_order(kind, query, perf))
-        .limit(query.limit)
-        .offset(query.offset)
-    )
-    rows = []
-    for found in db.session.execute(page).unique():
-        rows.append(Row(found[0], account_of(found[0]), performance_of(found)))
-    return rows
-
-
-def _totals(kind: str, base: sa.Select[t.Any], condition: t.Any, ids: t.Any) -> list[CurrencyTotal]:
+def _totals(matching: Sequence[t.Any], sums: Sums) -> list[CurrencyTotal]:
     """Per currency: how many rows match, and the sums of their stored days in the range."""
-    counts_query = (
-        base.with_only_columns(AdAccount.currency, sa.func.count(MODEL[kind].id)).group_by(AdAccount.currency).order_by(None)
-    )
-    counts = {currency: n for currency, n in db.session.execute(counts_query)}
-    sums_query = sa.select(AdAccount.currency, *sums()).join_from(AdInsight, AdAccount, AdInsight.ad_account_id == AdAccount.id)
-    if condition is not None:
-        sums_query = sums_query.where(condition)
-    if ids is not None:
-        sums_query = sums_query.where(COLUMN_OF[kind].in_(ids))
-    found = {row.currency: performance_of(row) for row in db.session.execute(sums_query.group_by(AdAccount.currency))}
-    return [CurrencyTotal(currency, counts[currency], found.get(currency, Performance())) for currency in sorted(counts)]
+    counts: dict[str, int] = {}
+    figures: dict[str, list[int]] = {}
+    for object_id, currency in matching:
+        counts[currency] = counts.get(currency, 0) + 1
+        found = sums.get(object_id)
+        if found is not None:
+            total = figures.get(currency)
+            if total is None:
+                total = figures[currency] = [0, 0, 0, 0]
+            total[0] += found[0]
+            total[1] += found[1]
+            total[2] += found[2]
+            total[3] += found[3]
+    return [CurrencyTotal(c, counts[c], Performance(*figures.get(c, NOTHING))) for c in sorted(counts)]
+
+
+class _Cache:
+    """A few ranges' sums, newest kept (an admin pages and sorts one range at a time)."""
+
+    SIZE = 8
+
+    def __init__(self) -> None:
+        self.entries: collections.OrderedDict[t.Any, Sums] = collections.OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: t.Any, compute: t.Callable[[], Sums]) -> Sums:
+        with self.lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key]
+        value = compute()
+        with self.lock:
+            self.entries[key] = value
+            while len(self.entries) > self.SIZE:
+                self.entries.popitem(last=False)
+        return value

@@ -64,6 +64,8 @@ def _list_query_schema(kind: str) -> type[Schema]:
 
 
 LIST_QUERY: dict[str, type[Schema]] = {kind: _list_query_schema(kind) for kind in KEY}
+#: What the lists read themselves (the range is the picker's): one instance each, reused.
+ARGS_SCHEMA: dict[str, Schema] = {kind: schema(exclude=RANGE_ARGS) for kind, schema in LIST_QUERY.items()}
 
 
 class CurrencyTotalSchema(Schema):
@@ -98,7 +100,7 @@ LIST_ANSWER: dict[str, type[Schema]] = {kind: list_answer(kind) for kind in KEY}
 def _list_args(kind: str) -> tuple[dict[str, t.Any], str | None]:
     """The list's own arguments (the range is the picker's), loaded; a bad one → 400 for JSON,
     the defaults and the reason for a page."""
-    schema = LIST_QUERY[kind](exclude=RANGE_ARGS)
+    schema = ARGS_SCHEMA[kind]
     given = {name: request.args[name] for name in schema.fields if request.args.get(name, "") != ""}
     try:
         return t.cast(dict[str, t.Any], schema.load(given)), None
@@ -131,13 +133,9 @@ def ad_list(kind: Kind, template: str, **context: t.Any) -> t.Any:
         offset=args["offset"],
     )
     found = table.load(kind, query)
-    payload = {
-        KEY[kind]: [_dumped(kind, row) for row in found.rows],
-        "count": found.count,
-        "limit": query.limit,
-        "offset": query.offset,
-        "totals": [_total(total) for total in found.totals],
-    }
+    payload: dict[str, t.Any] = {"count": found.count, "limit": query.limit, "offset": query.offset}
+    if wants_json():  # the page reads the rows themselves
+        payload = {KEY[kind]: _dumped(kind, found.rows), **payload, "totals": [_total(total) for total in found.totals]}
     shown = set(ranges.values())
     return respond(
         template,
@@ -163,9 +161,10 @@ def ad_list(kind: Kind, template: str, **context: t.Any) -> t.Any:
     )
 
 
-def _dumped(kind: str, row: table.Row) -> dict[str, t.Any]:
-    dumped = t.cast(dict[str, t.Any], SCHEMA[kind]().dump(row.obj))
-    dumped.update(row.performance.fields())
+def _dumped(kind: str, rows: list[table.Row]) -> list[dict[str, t.Any]]:
+    dumped = t.cast(list[dict[str, t.Any]], SCHEMA[kind](many=True).dump([row.obj for row in rows]))
+    for obj, row in zip(dumped, rows, strict=True):
+        obj.update(row.performance.fields())
     return dumped
 
 

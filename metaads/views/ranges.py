@@ -88,6 +88,9 @@ class RangeQuery(Schema):
             raise ValidationError("since must not be after until.", "since")
 
 
+_RANGE_QUERY = RangeQuery()
+
+
 @dataclasses.dataclass(frozen=True)
 class ChosenRange:
     """A preset (``preset``), two dates (``since``/``until``), or — only where a route's
@@ -150,7 +153,7 @@ def chosen_range(args: Mapping[str, str] | None = None, *, default: str | None =
     source = request.args if args is None else args
     given = {name: source[name] for name in ARGS if source.get(name, "") != ""}
     try:
-        loaded = RangeQuery().load(given)
+        loaded = _RANGE_QUERY.load(given)
     except ValidationError as exc:
         problems = t.cast(dict[str, list[str]], exc.messages)
         message = " ".join(str(p[0]) for p in problems.values())

@@ -68,7 +68,7 @@ LIST_QUERY: dict[str, type[Schema]] = {kind: _list_query_schema(kind) for kind i
 ARGS_SCHEMA: dict[str, Schema] = {kind: schema(exclude=RANGE_ARGS) for kind, schema in LIST_QUERY.items()}
 
 
-class CurrencyTotalSchema(Schema):
+class TableTotalSchema(Schema):
     """The totals row of one currency over every row the filters match (never across currencies)."""
 
     currency = fields.String()
@@ -88,7 +88,7 @@ def list_answer(kind: str) -> type[Schema]:
             "count": fields.Integer(metadata={"description": "How many match, on every page."}),
             "limit": fields.Integer(),
             "offset": fields.Integer(),
-            "totals": fields.List(fields.Nested(CurrencyTotalSchema)),
+            "totals": fields.List(fields.Nested(TableTotalSchema)),
         },
         name=f"{SCHEMA[kind].__name__.removesuffix('Schema')}TablePage",
     )
@@ -196,7 +196,7 @@ def _sort_urls(kind: str, query: table.ListQuery) -> dict[str, str]:
 # --- bulk -----------------------------------------------------------------------------------
 
 
-class BulkSchema(Schema):
+class AdsBulkSchema(Schema):
     """``{"action": "pause" | "resume" | "archive", "ids": [our ids]}``."""
 
     action = fields.String(required=True, validate=validate.OneOf(list(bulk.ACTIONS), error="action must be one of: {choices}."))
@@ -207,7 +207,7 @@ class BulkSchema(Schema):
     )
 
 
-class BulkResultSchema(Schema):
+class AdsBulkResultSchema(Schema):
     id = fields.Integer()
     name = fields.String()
     status = fields.String(
@@ -223,10 +223,10 @@ class BulkResultSchema(Schema):
     meta = fields.Dict(allow_none=True)
 
 
-class BulkAnswerSchema(Schema):
+class AdsBulkAnswerSchema(Schema):
     """One result per id, in the order sent; ``retry_ids`` are the ones not done."""
 
-    results = fields.List(fields.Nested(BulkResultSchema))
+    results = fields.List(fields.Nested(AdsBulkResultSchema))
     done = fields.Integer()
     failed = fields.Integer()
     lost = fields.Integer(data_key="unknown", metadata={"description": "How many are unknown (answer lost, not shown yet)."})
@@ -245,7 +245,7 @@ def bulk_write(kind: Kind) -> t.Any:
     back = _back_to_list(kind)
     try:
         body = request_body(lists=("ids",))
-        data = BulkSchema().load(body)
+        data = AdsBulkSchema().load(body)
         rows = _objects(kind, list(dict.fromkeys(data["ids"])))
     except (ValidationError, APIError) as exc:
         if wants_json():
@@ -256,7 +256,7 @@ def bulk_write(kind: Kind) -> t.Any:
         flash(error_text(exc), "error")
         return redirect(back, 303)
     outcome = bulk.run(rows, data["action"])
-    answer = t.cast(dict[str, t.Any], BulkAnswerSchema().dump(_summary(outcome)))
+    answer = t.cast(dict[str, t.Any], AdsBulkAnswerSchema().dump(_summary(outcome)))
     message = _bulk_message(kind, data["action"], outcome)
     if wants_json():
         if outcome.needs_reauth:

@@ -39,7 +39,16 @@ from metaads.views.ad_forms import (
     write_body,
     written,
 )
-from metaads.views.ad_table import BULK_ERRORS, LIST_ANSWER, LIST_QUERY, BulkAnswerSchema, BulkSchema, ad_list, bulk_write, parent
+from metaads.views.ad_table import (
+    BULK_ERRORS,
+    LIST_ANSWER,
+    LIST_QUERY,
+    AdsBulkAnswerSchema,
+    AdsBulkSchema,
+    ad_list,
+    bulk_write,
+    parent,
+)
 from metaads.views.insights import performance_fields
 from metaads.views.leads import user_names
 from plugins.core.apidoc import documented, one_of, page_of
@@ -75,7 +84,7 @@ def campaigns_index() -> t.Any:
 
 
 @bp.post("/campaigns/bulk")
-@documented(answers=BulkAnswerSchema, body=BulkSchema, errors=BULK_ERRORS)
+@documented(answers=AdsBulkAnswerSchema, body=AdsBulkSchema, errors=BULK_ERRORS)
 def campaigns_bulk() -> t.Any:
     return bulk_write("campaign")
 
@@ -173,7 +182,7 @@ def adsets_index() -> t.Any:
 
 
 @bp.post("/adsets/bulk")
-@documented(answers=BulkAnswerSchema, body=BulkSchema, errors=BULK_ERRORS)
+@documented(answers=AdsBulkAnswerSchema, body=AdsBulkSchema, errors=BULK_ERRORS)
 def adsets_bulk() -> t.Any:
     return bulk_write("adset")
 
@@ -278,7 +287,7 @@ def ads_index() -> t.Any:
 
 
 @bp.post("/ads/bulk")
-@documented(answers=BulkAnswerSchema, body=BulkSchema, errors=BULK_ERRORS)
+@documented(answers=AdsBulkAnswerSchema, body=AdsBulkSchema, errors=BULK_ERRORS)
 def ads_bulk() -> t.Any:
     return bulk_write("ad")
 

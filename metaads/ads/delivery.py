@@ -1,5 +1,6 @@
 """What Ads Manager's Delivery column says of a campaign, ad set or ad: a word and, when the
-object is not delivering because of something else, the reason.
+object is not delivering because of something else, the reason. (Ads Manager says "Off" where
+we say "Paused": the word of our Pause / Resume buttons.)
 
 The word comes from Meta's ``effective_status`` (meta-graph.md §5.2: a paused, archived or
 deleted parent shows through on its children as ``CAMPAIGN_PAUSED`` / ``ADSET_PAUSED``), then
@@ -30,9 +31,9 @@ ACCOUNT_PROBLEMS: dict[int, str] = {
 EFFECTIVE: dict[str, tuple[str, str, str | None]] = {
     "ACTIVE": ("Active", "ACTIVE", None),
     "PREAPPROVED": ("Active", "ACTIVE", "Preapproved"),
-    "PAUSED": ("Off", "PAUSED", None),
-    "CAMPAIGN_PAUSED": ("Off", "PAUSED", "Campaign paused"),
-    "ADSET_PAUSED": ("Off", "PAUSED", "Ad set paused"),
+    "PAUSED": ("Paused", "PAUSED", None),
+    "CAMPAIGN_PAUSED": ("Paused", "PAUSED", "Campaign paused"),
+    "ADSET_PAUSED": ("Paused", "PAUSED", "Ad set paused"),
     "IN_PROCESS": ("Processing", "review", "Meta is processing a change"),
     "PENDING_REVIEW": ("In review", "review", "Meta is reviewing the ad"),
     "DISAPPROVED": ("Rejected", "error", "Does not follow Meta's advertising standards"),
@@ -45,9 +46,9 @@ EFFECTIVE: dict[str, tuple[str, str, str | None]] = {
 #: The filter the lists offer on ``effective_status``, in Ads Manager's order.
 FILTER_CHOICES: tuple[tuple[str, str], ...] = (
     ("ACTIVE", "Active"),
-    ("PAUSED", "Off"),
-    ("CAMPAIGN_PAUSED", "Off: campaign paused"),
-    ("ADSET_PAUSED", "Off: ad set paused"),
+    ("PAUSED", "Paused"),
+    ("CAMPAIGN_PAUSED", "Paused: campaign paused"),
+    ("ADSET_PAUSED", "Paused: ad set paused"),
     ("PENDING_REVIEW", "In review"),
     ("IN_PROCESS", "Processing"),
     ("DISAPPROVED", "Rejected"),
@@ -87,7 +88,7 @@ def delivery(row: AdCampaign | AdSet | Ad, account: AdAccount | None, now: dt.da
 
 #: A parent's own status → what its children show (§5.2: it shows through on them).
 PARENT_STATUS = {
-    "PAUSED": ("Off", "PAUSED", "paused"),
+    "PAUSED": ("Paused", "PAUSED", "paused"),
     "ARCHIVED": ("Archived", "ARCHIVED", "archived"),
     "DELETED": ("Deleted", "DELETED", "deleted"),
 }

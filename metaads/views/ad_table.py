@@ -153,9 +153,8 @@ def ad_list(kind: Kind, template: str, **context: t.Any) -> t.Any:
         delivery=delivery,
         delivery_choices=FILTER_CHOICES,
         objectives=ODAX_OBJECTIVES,
-        statuses=[s.value for s in DeliveryStatus],
         bulk_results=_bulk_results(kind),
-        list_url=request.full_path.rstrip("?"),
+        list_url=_with_bulk(request.full_path.rstrip("?"), []),
         noun=NOUN[kind],
         **context,
     )
@@ -308,8 +307,9 @@ def _back_to_list(kind: str) -> str:
 
 
 def _with_bulk(url: str, write_ids: list[int]) -> str:
+    """``url`` showing the results of these writes (none: without any results)."""
     path, _, query = url.partition("?")
-    kept = [part for part in query.split("&") if part and not part.startswith("bulk=") and not part.startswith("offset=")]
+    kept = [part for part in query.split("&") if part and not part.startswith("bulk=")]
     if write_ids:
         kept.append("bulk=" + ",".join(map(str, write_ids)))
     return path + ("?" + "&".join(kept) if kept else "")

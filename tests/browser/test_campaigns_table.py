@@ -14,19 +14,7 @@ import sqlalchemy as sa
 from playwright.sync_api import Browser, expect
 
 from metaads.sandbox import SandboxState, create_sandbox_app, serve_in_thread
-from tests.browser.conftest import (  # noqa: F401 (browser and screenshots are fixtures)
-    ADMIN_EMAIL,
-    ADMIN_NAME,
-    ADMIN_PASSWORD,
-    LiveServer,
-    Tab,
-    browser,
-    build_app,
-    log_in,
-    open_tab,
-    screenshots,
-    serve,
-)
+from tests.browser.conftest import ADMIN_EMAIL, ADMIN_NAME, ADMIN_PASSWORD, LiveServer, Tab, build_app, log_in, open_tab, serve
 from tests.metaads.conftest import APP_ID, APP_SECRET
 
 pytestmark = pytest.mark.browser
@@ -108,8 +96,8 @@ def row(tab: Tab, name: str) -> t.Any:
 
 
 def test_the_campaigns_table_at_1366(
-    browser: Browser,  # noqa: F811
-    screenshots: Path,  # noqa: F811
+    browser: Browser,
+    screenshots: Path,
     sandboxed: tuple[LiveServer, SandboxState],
 ) -> None:
     server, _ = sandboxed
@@ -164,8 +152,8 @@ def test_the_campaigns_table_at_1366(
 
 
 def test_inline_budget_and_bulk_pause_with_a_retry(
-    browser: Browser,  # noqa: F811
-    screenshots: Path,  # noqa: F811
+    browser: Browser,
+    screenshots: Path,
     sandboxed: tuple[LiveServer, SandboxState],
 ) -> None:
     server, graph = sandboxed
@@ -194,11 +182,11 @@ def test_inline_budget_and_bulk_pause_with_a_retry(
         expect(results).to_contain_text("2 of 3 done")
         expect(results.locator("tr", has_text="Leads – Kitchens Q4")).to_contain_text("Failed")
         expect(results.locator("tr", has_text="Leads – Solar quotes")).to_contain_text("Done")
-        expect(row(tab, "Leads – Solar quotes").locator(".col-delivery")).to_contain_text("Off")
+        expect(row(tab, "Leads – Solar quotes").locator(".col-delivery")).to_contain_text("Paused")
         tab.screenshot("campaigns-bulk-results-1366")
         results.get_by_role("button", name="Retry the 1 not done").click()
         expect(page.locator(".bulk-results")).to_contain_text("1 of 1 done")
-        expect(row(tab, "Leads – Kitchens Q4").locator(".col-delivery")).to_contain_text("Off")
+        expect(row(tab, "Leads – Kitchens Q4").locator(".col-delivery")).to_contain_text("Paused")
         assert graph.store.objects[meta_id(server, "Leads – Kitchens Q4")]["status"] == "PAUSED"
         tab.assert_clean()
     finally:
@@ -206,8 +194,8 @@ def test_inline_budget_and_bulk_pause_with_a_retry(
 
 
 def test_a_campaigns_ad_sets_and_an_ad_sets_ads_use_the_same_table(
-    browser: Browser,  # noqa: F811
-    screenshots: Path,  # noqa: F811
+    browser: Browser,
+    screenshots: Path,
     sandboxed: tuple[LiveServer, SandboxState],
 ) -> None:
     server, _ = sandboxed
@@ -231,8 +219,8 @@ def test_a_campaigns_ad_sets_and_an_ad_sets_ads_use_the_same_table(
 
 
 def test_the_table_at_390_px_is_cards_without_page_overflow(
-    browser: Browser,  # noqa: F811
-    screenshots: Path,  # noqa: F811
+    browser: Browser,
+    screenshots: Path,
     sandboxed: tuple[LiveServer, SandboxState],
 ) -> None:
     server, _ = sandboxed

@@ -214,6 +214,19 @@ def claim(
             if earlier.status == WriteStatus.UNKNOWN:
                 raise lost(earlier.message or "This request's answer was lost; check Meta before sending it again.")
             earlier.idempotency_key = None  # refused or not sent: nothing happened, it may go again
+    write = pending(kind, action, account, params, row=row, key=key)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()  # the same key, committed a moment ago by the other submit
+        raise in_progress() from None
+    return write
+
+
+def pending(
+    kind: str, action: str, account: AdAccount, params: dict[str, t.Any], *, row: store.AdObject | None, key: str | None = None
+) -> AdWrite:
+    """A new write's audit row, added to the session (the caller commits it before calling Meta)."""
     write = AdWrite(
         object_type=kind,
         object_id=row.id if row is not None else None,
@@ -227,11 +240,6 @@ def claim(
         before=store.snapshot(row),
     )
     db.session.add(write)
-    try:
-        db.session.commit()
-    except sa.exc.IntegrityError:
-        db.session.rollback()  # the same key, committed a moment ago by the other submit
-        raise in_progress() from None
     return write
 
 

@@ -34,6 +34,8 @@ class AdInsight(db.Model):  # type: ignore[name-defined]
         sa.Index("ix_metaads_ad_insights_account_date", "ad_account_id", "date"),
         sa.Index("ix_metaads_ad_insights_campaign_date", "campaign_id", "date"),
         sa.Index("ix_metaads_ad_insights_ad_set_date", "ad_set_id", "date"),
+        # The latest change to stored insights in one lookup (metaads.insights.query.version).
+        sa.Index("ix_metaads_ad_insights_synced_at", "synced_at"),
     )
 
     # The primary key is the (ad, day) uniqueness itself: no surrogate id to index on every insert.

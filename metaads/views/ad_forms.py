@@ -10,7 +10,6 @@ import typing as t
 import uuid
 from collections.abc import Callable
 
-import sqlalchemy as sa
 from flask import abort, render_template, request, url_for
 from marshmallow import Schema, ValidationError, fields
 
@@ -109,9 +108,18 @@ def written(kind: str, row: AdObject | None, checked: bool, *, created: bool = F
         return Verdict(f"Meta accepts this {LABEL[kind].lower()}: nothing was {'created' if created else 'changed'} yet.")
     assert row is not None
     key, schema = KEYS[kind]
-    back = detail_url(kind, row)
+    back = list_return() or detail_url(kind, row)
     text = message or f"{LABEL[kind]} {'created' if created else 'saved'} at Meta."
     return done(text, back, {key: schema().dump(row)}, status=201 if created else 200)
+
+
+def list_return() -> str | None:
+    """The list a change was made from (an inline budget edit's ``next``), to go back to it;
+    None for anything but one of the ads lists."""
+    wanted = request.form.get("next", "") if not request.is_json else ""
+    lists = [url_for(endpoint) for endpoint in ("metaads.campaigns_index", "metaads.adsets_index", "metaads.ads_index")]
+    safe = "//" not in wanted and "\\" not in wanted
+    return wanted if safe and any(wanted == base or wanted.startswith(base + "?") for base in lists) else None
 
 
 FormPage = Callable[[dict[str, t.Any], "APIError | None", "str | None"], t.Any]
@@ -228,19 +236,3 @@ def history_json(row: t.Any) -> list[dict[str, t.Any]]:
 
 def object_or_404(model: type[t.Any], object_id: int) -> t.Any:
     return db.session.get(model, object_id) or abort(404, description=f"No such {model.__name__}.")
-
-
-def filtered(query: sa.Select[t.Any], filters: dict[str, tuple[t.Any, type]]) -> sa.Select[t.Any]:
-    """``?name=value`` for each filter given; a value of the wrong kind is a 400."""
-    for name, (column, kind) in filters.items():
-        raw = request.args.get(name)
-        if raw is None or raw == "":
-            continue
-        try:
-            value = kind(raw)
-        except ValueError:
-            raise APIError(
-                400, "validation_error", f"{name} must be a whole number.", {"fields": {name: ["not an integer"]}}
-            ) from None
-        query = query.where(column == value)
-    return query

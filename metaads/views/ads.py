@@ -27,10 +27,8 @@ from metaads.models import Ad, AdAccount, AdCampaign, AdSet, LeadForm
 from metaads.schemas import AdAccountSchema, AdCampaignSchema, AdSchema, AdSetSchema
 from metaads.views import bp
 from metaads.views.ad_forms import (
-    CHOICES,
     WRITE_ERRORS,
     CheckedSchema,
-    filtered,
     form_page,
     form_values,
     form_write,
@@ -40,6 +38,16 @@ from metaads.views.ad_forms import (
     with_history,
     write_body,
     written,
+)
+from metaads.views.ad_table import (
+    BULK_ERRORS,
+    LIST_ANSWER,
+    LIST_QUERY,
+    AdsBulkAnswerSchema,
+    AdsBulkSchema,
+    ad_list,
+    bulk_write,
+    parent,
 )
 from metaads.views.insights import performance_fields
 from metaads.views.leads import user_names
@@ -70,26 +78,15 @@ def account_detail(account_id: int) -> t.Any:
 
 
 @bp.get("/campaigns")
-@documented(answers=page_of("campaigns", AdCampaignSchema), query=PagingSchema)
+@documented(answers=LIST_ANSWER["campaign"], query=LIST_QUERY["campaign"])
 def campaigns_index() -> t.Any:
-    query = sa.select(AdCampaign).options(sa.orm.joinedload(AdCampaign.ad_account))
-    query = filtered(
-        query,
-        {
-            "ad_account_id": (AdCampaign.ad_account_id, int),
-            "status": (AdCampaign.status, str),
-            "effective_status": (AdCampaign.effective_status, str),
-            "objective": (AdCampaign.objective, str),
-        },
-    )
-    if q := (request.args.get("q") or "").strip():
-        query = query.where(sa.func.lower(AdCampaign.name).contains(q.lower(), autoescape=True))
-    payload, campaigns = offset_list("campaigns", query, (AdCampaign.name, AdCampaign.id), AdCampaignSchema(many=True).dump)
-    payload["campaigns"] = performance_fields("campaign", payload["campaigns"])
-    accounts = db.session.execute(sa.select(AdAccount).order_by(AdAccount.name)).scalars().all()
-    return respond(
-        "metaads/campaigns/index.html", payload, campaign_rows=campaigns, accounts=accounts, args=request.args, **CHOICES
-    )
+    return ad_list("campaign", "metaads/campaigns/index.html")
+
+
+@bp.post("/campaigns/bulk")
+@documented(answers=AdsBulkAnswerSchema, body=AdsBulkSchema, errors=BULK_ERRORS)
+def campaigns_bulk() -> t.Any:
+    return bulk_write("campaign")
 
 
 @bp.get("/campaigns/new")
@@ -179,14 +176,15 @@ def _campaign_form(
 
 
 @bp.get("/adsets")
-@documented(answers=page_of("adsets", AdSetSchema), query=PagingSchema)
+@documented(answers=LIST_ANSWER["adset"], query=LIST_QUERY["adset"])
 def adsets_index() -> t.Any:
-    query = sa.select(AdSet).options(sa.orm.joinedload(AdSet.campaign).joinedload(AdCampaign.ad_account))
-    query = filtered(query, {"campaign_id": (AdSet.campaign_id, int), "status": (AdSet.status, str)})
-    payload, rows = offset_list("adsets", query, (AdSet.name, AdSet.id), AdSetSchema(many=True).dump)
-    campaign_id = request.args.get("campaign_id")
-    campaign = db.session.get(AdCampaign, int(campaign_id)) if campaign_id else None
-    return respond("metaads/adsets/index.html", payload, adset_rows=rows, campaign_obj=campaign)
+    return ad_list("adset", "metaads/adsets/index.html", campaign_obj=parent(AdCampaign, request.args.get("campaign_id")))
+
+
+@bp.post("/adsets/bulk")
+@documented(answers=AdsBulkAnswerSchema, body=AdsBulkSchema, errors=BULK_ERRORS)
+def adsets_bulk() -> t.Any:
+    return bulk_write("adset")
 
 
 @bp.get("/adsets/new")
@@ -278,14 +276,20 @@ def _adset_form(
 
 
 @bp.get("/ads")
-@documented(answers=page_of("ads", AdSchema), query=PagingSchema)
+@documented(answers=LIST_ANSWER["ad"], query=LIST_QUERY["ad"])
 def ads_index() -> t.Any:
-    query = sa.select(Ad).join(AdSet, Ad.ad_set_id == AdSet.id).options(sa.orm.contains_eager(Ad.ad_set))
-    query = filtered(
-        query, {"ad_set_id": (Ad.ad_set_id, int), "campaign_id": (AdSet.campaign_id, int), "status": (Ad.status, str)}
+    return ad_list(
+        "ad",
+        "metaads/ads/index.html",
+        campaign_obj=parent(AdCampaign, request.args.get("campaign_id")),
+        adset_obj=parent(AdSet, request.args.get("ad_set_id")),
     )
-    payload, rows = offset_list("ads", query, (Ad.name, Ad.id), AdSchema(many=True).dump)
-    return respond("metaads/ads/index.html", payload, ad_rows=rows)
+
+
+@bp.post("/ads/bulk")
+@documented(answers=AdsBulkAnswerSchema, body=AdsBulkSchema, errors=BULK_ERRORS)
+def ads_bulk() -> t.Any:
+    return bulk_write("ad")
 
 
 @bp.get("/ads/new")

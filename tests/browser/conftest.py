@@ -163,7 +163,8 @@ def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.da
 def seed(app: Flask) -> dict[str, int]:
     """A small, realistic data set: unicode names and answers, a multi-value answer, every
     lead status, every delivery status, a EUR and a JPY account."""
-    from metaads.models import Ad, AdAccount, AdCampaign, AdSet, Lead, LeadActivity, LeadForm, SyncRun, WebhookInbox
+    from metaads.insights.dates import account_today
+    from metaads.models import Ad, AdAccount, AdCampaign, AdInsight, AdSet, Lead, LeadActivity, LeadForm, SyncRun, WebhookInbox
     from metaads.models.enums import (
         AccountStatus,
         DeliveryStatus,
@@ -507,6 +508,22 @@ def seed(app: Flask) -> dict[str, int]:
                 started_at=at(2026, 3, 14, 9, 0),
                 finished_at=at(2026, 3, 14, 9, 1),
                 counts={"fetched": 12, "created": 1, "missed_by_webhook": 1},
+            ),
+            # The spring campaign's delivery, as the insights sync stores it: yesterday in the
+            # account's time zone, so the lists' default range (the last 30 days) shows it.
+            AdInsight(
+                ad_id=ad.id,
+                ad_set_id=berlin.id,
+                campaign_id=spring.id,
+                ad_account_id=eur.id,
+                date=account_today(eur) - dt.timedelta(days=1),
+                impressions=spring.impressions,
+                clicks=spring.clicks,
+                link_clicks=spring.clicks,
+                reach=spring.impressions // 2,
+                spend=spring.spend,
+                leads=spring.leads,
+                currency=eur.currency,
             ),
         ]
     )

@@ -2,7 +2,8 @@
    - The current item of a sideways-scrolling main nav is scrolled into view.
    - Table rows marked data-href open their record when clicked anywhere on the row (the row
      still holds a real link for keyboards, screen readers and middle-clicks).
-   - A bulk form (form.bulk) gets a "select all" checkbox and says how many rows are selected;
+   - A bulk form (form.bulk) gets a "select all" checkbox and says how many rows are selected
+     (its .bulk-selected may name the rows with data-one / data-many: "3 campaigns selected:");
      without this file each row's checkbox still works on its own.
    - An element with an id and data-live is replaced every few seconds by the same element of a
      fresh copy of the page, until the fresh one no longer says data-live (or five minutes pass).
@@ -46,7 +47,9 @@
       var chosen = Array.prototype.filter.call(boxes, function (box) { return box.checked; }).length;
       all.checked = chosen === boxes.length;
       all.indeterminate = chosen > 0 && chosen < boxes.length;
-      if (status) status.textContent = chosen ? (chosen === 1 ? "1 lead selected:" : chosen + " leads selected:") : "";
+      var one = (status && status.getAttribute("data-one")) || "lead";
+      var many = (status && status.getAttribute("data-many")) || "leads";
+      if (status) status.textContent = chosen ? (chosen === 1 ? "1 " + one + " selected:" : chosen + " " + many + " selected:") : "";
     }
 
     all.hidden = false;

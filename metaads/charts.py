@@ -49,9 +49,9 @@ DOTS_UP_TO = 31
 #: From this tick on (in major units), labels are compact: "€12K", "¥1.5M".
 COMPACT_FROM = 10_000
 
-# Layout in user units (the CSS sets 12px text, about 7 units a character).
-FONT = 12
-CHAR = 7.0
+# Layout in user units (the CSS sets 13px text, about 7.5 units a character).
+FONT = 13
+CHAR = 7.5
 TOP, RIGHT, BOTTOM = 10, 10, 24
 
 Point = tuple[dt.date, int | None]
@@ -72,6 +72,9 @@ class Series:
     shift_days: int = 0
     #: What a tooltip says for a day without a value ("no leads" for a cost per lead).
     missing: str = "no data"
+    #: Shade the area under the line (for amounts that add up; not for a ratio such as a cost
+    #: per lead). The previous period never has one.
+    area: bool = True
 
     def values(self) -> dict[dt.date, int]:
         """Day (as drawn, after the shift) → value; gaps left out."""
@@ -296,7 +299,7 @@ class _Plot:
         for run in _runs(drawn):
             points = " ".join(f"{at[i][0]:.1f},{at[i][1]:.1f}" for i in run)
             if len(run) > 1:
-                if not one.previous:
+                if one.area and not one.previous:
                     first, last = at[run[0]][0], at[run[-1]][0]
                     area = f"{first:.1f},{self.baseline:.1f} {points} {last:.1f},{self.baseline:.1f}"
                     yield f'<polygon class="chart-area {kind}" points="{area}"/>'

@@ -13,28 +13,18 @@ import datetime as dt
 import typing as t
 
 from babel.dates import format_interval
-from flask import request, url_for
+from flask import url_for
 from markupsafe import Markup
 
-from metaads.api.answers import DateRangeQuery
 from metaads.charts import Series, line_chart
 from metaads.insights import dates
 from metaads.insights.compare import Change, Comparison, Period, compare
 from metaads.insights.query import Kind, Performance, divide_half_up
 from metaads.models import AdAccount
 from metaads.views import bp
-from metaads.views.insights import DEFAULT_PRESET, account_of, load_args
+from metaads.views.insights import account_of
+from metaads.views.ranges import DEFAULT_PRESET, ChosenRange, chosen_range
 
-#: The ranges the picker offers (Meta's preset names), besides a custom one.
-PRESETS: dict[str, str] = {
-    "last_7d": "Last 7 days",
-    "last_14d": "Last 14 days",
-    "last_28d": "Last 28 days",
-    "last_30d": "Last 30 days",
-    "last_90d": "Last 90 days",
-    "this_month": "This month",
-    "last_month": "Last month",
-}
 #: The compared totals' labels, and whether each is money.
 METRICS: dict[str, tuple[str, bool]] = {
     "spend": ("Spend", True),
@@ -65,11 +55,9 @@ class PerformancePanel:
     kind: Kind
     object_id: int
     account: AdAccount
-    preset: str | None  # None: a custom range
+    chosen: ChosenRange  # for the picker
     comparison: Comparison
     charts: list[Chart]
-
-    presets: t.ClassVar[dict[str, str]] = PRESETS
 
     @property
     def currency(self) -> str:
@@ -109,21 +97,18 @@ def delta_label(change: Change) -> str:
     return f"{change.percent:+,.1f} %".replace("-", "\u2212")
 
 
-def chosen_range(account: AdAccount) -> tuple[dt.date, dt.date, str | None]:
-    """The range the page asks for: a preset (``date_preset``) or ``since``/``until`` (a bad
-    date → 400), else the last 30 days; in the account's days, cut to what Meta keeps (37
-    months, not after today)."""
+def chosen_days(account: AdAccount) -> tuple[ChosenRange, dt.date, dt.date]:
+    """The range the page's query string chooses (the shared picker's reading of it) as the
+    account's days, cut to what Meta keeps: not before 37 months ago, not after today. A range
+    with nothing left falls back to the default, saying why under the picker."""
+    chosen = chosen_range()
+    since, until = chosen.days(account)
     today = dates.account_today(account)
-    preset = request.args.get("date_preset", "")
-    if preset not in PRESETS:
-        args = load_args(DateRangeQuery())
-        if args.get("since") and args.get("until"):
-            chosen = dates.clamp(args["since"], args["until"], today)
-            if chosen is not None:
-                return chosen[0], chosen[1], None
-        preset = DEFAULT_PRESET
-    since, until = dates.preset(preset, today)
-    return since, until, preset
+    kept = dates.clamp(since, until, today) if since and until else None
+    if kept is None:
+        chosen = ChosenRange(preset=DEFAULT_PRESET, error="Those days are all after today or more than 37 months ago.")
+        kept = dates.preset(DEFAULT_PRESET, today)
+    return chosen, kept[0], kept[1]
 
 
 bp.add_app_template_filter(days_label, "days_label")
@@ -137,22 +122,23 @@ def insights_performance(kind: Kind, obj: t.Any) -> PerformancePanel | None:
     account = account_of(kind, obj)
     if account is None:
         return None
-    since, until, preset = chosen_range(account)
+    chosen, since, until = chosen_days(account)
     comparison = compare(kind, obj.id, since, until)
-    return PerformancePanel(kind, obj.id, account, preset, comparison, charts(f"{kind}-{obj.id}", comparison, account.currency))
+    return PerformancePanel(kind, obj.id, account, chosen, comparison, charts(f"{kind}-{obj.id}", comparison, account.currency))
 
 
 def charts(prefix: str, comparison: Comparison, currency: str) -> list[Chart]:
-    """Spend, leads and cost per lead per day, each over the previous period drawn faintly."""
+    """Spend, leads and cost per lead per day, each over the previous period drawn faintly.
+    A day without leads has no cost per lead: a gap, not a zero (and no area under a ratio)."""
     current, previous = comparison.current, comparison.previous
 
-    def pair(label: str, value: t.Callable[[Performance], int | None], missing: str = "no data") -> list[Series]:
-        return [
-            Series(label, points(current, value), missing=missing),
+    def chart(key: str, heading: str, label: str, value: t.Callable[[Performance], int | None], money: bool) -> Chart:
+        ratio = key == "cost-per-lead"
+        missing = "no leads" if ratio else "no data"
+        series = [
+            Series(label, points(current, value), missing=missing, area=not ratio),
             Series("Previous period", points(previous, value), previous=True, shift_days=current.length, missing=missing),
         ]
-
-    def chart(key: str, heading: str, series: list[Series], money: bool) -> Chart:
         svg = line_chart(
             series,
             since=current.since,
@@ -164,14 +150,9 @@ def charts(prefix: str, comparison: Comparison, currency: str) -> list[Chart]:
         return Chart(key, heading, svg)
 
     return [
-        chart("spend", "Spend per day", pair("Spend", lambda p: p.spend), money=True),
-        chart("leads", "Leads per day", pair("Leads", lambda p: p.leads), money=False),
-        chart(
-            "cost-per-lead",
-            "Cost per lead",
-            pair("Cost per lead", lambda p: divide_half_up(p.spend, p.leads), "no leads"),
-            money=True,
-        ),
+        chart("spend", "Spend per day", "Spend", lambda p: p.spend, money=True),
+        chart("leads", "Leads per day", "Leads", lambda p: p.leads, money=False),
+        chart("cost-per-lead", "Cost per lead", "Cost per lead", lambda p: divide_half_up(p.spend, p.leads), money=True),
     ]
 
 

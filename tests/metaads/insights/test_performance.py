@@ -12,12 +12,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from metaads.insights import dates
 from metaads.insights.compare import Change, compare, previous_period
 from metaads.models import Ad, AdAccount, AdCampaign, AdInsight, AdSet
 from metaads.views.performance import delta_label
 from plugins.core.extensions import db
 
-TODAY = dt.date.today()
+TODAY = dt.datetime.now(dt.UTC).date()  # the test account's days are UTC's
 
 
 def add_day(ids: dict[str, int], day: dt.date, spend: int, leads: int, impressions: int = 1000, clicks: int = 10) -> None:
@@ -99,7 +100,9 @@ def test_changes(metric: str, current: int, previous: int | None, verdict: str, 
     assert (change.verdict, delta_label(change)) == (verdict, label)
 
 
-@pytest.mark.parametrize(("kind", "path"), [("account", "accounts"), ("campaign", "campaigns"), ("adset", "adsets"), ("ad", "ads")])
+@pytest.mark.parametrize(
+    ("kind", "path"), [("account", "accounts"), ("campaign", "campaigns"), ("adset", "adsets"), ("ad", "ads")]
+)
 def test_every_detail_page_shows_the_panel(admin_client: FlaskClient, tree: dict[str, int], kind: str, path: str) -> None:
     since, until = TODAY - dt.timedelta(days=7), TODAY - dt.timedelta(days=1)
     page = admin_client.get(f"/admin/meta-ads/{path}/{tree[kind]}?date_preset=last_7d")
@@ -107,7 +110,7 @@ def test_every_detail_page_shows_the_panel(admin_client: FlaskClient, tree: dict
     html = page.get_data(as_text=True)
     assert html.count('<svg class="chart"') == 3
     assert f'id="{kind}-{tree[kind]}-spend"' in html and f'id="{kind}-{tree[kind]}-cost-per-lead"' in html
-    assert '<option value="last_7d" selected>' in html
+    assert re.search(r'date_preset=last_7d" aria-current="true">Last 7 days<', html)
     # Totals with their change; yen without decimals.
     assert re.search(r'data-metric="spend">.*?¥6,000.*?delta-neutral.*?\+20\.0 %.*?Previous: .*?¥5,000', html, re.S)
     assert re.search(r'data-metric="cost_per_lead">.*?¥1,200.*?delta-better.*?\u22124\.0 %', html, re.S)
@@ -129,25 +132,37 @@ def test_cost_per_lead_breaks_on_a_day_without_leads(admin_client: FlaskClient, 
 def test_custom_range_and_default(admin_client: FlaskClient, tree: dict[str, int]) -> None:
     since, until = TODAY - dt.timedelta(days=2), TODAY - dt.timedelta(days=1)
     html = admin_client.get(f"/admin/meta-ads/ads/{tree['ad']}?since={since}&until={until}").get_data(as_text=True)
-    assert '<option value="" selected>Custom</option>' in html
-    assert f'name="since" value="{since}"' in html
+    assert 'aria-current="true"' not in html
+    assert f'name="since" required value="{since}"' in html
     assert re.search(r'data-metric="spend">.*?¥4,000', html, re.S)
     # Nothing chosen: the last 30 days, as Meta's default.
     html = admin_client.get(f"/admin/meta-ads/ads/{tree['ad']}").get_data(as_text=True)
-    assert '<option value="last_30d" selected>' in html
+    assert re.search(r'date_preset=last_30d" aria-current="true">', html)
     assert re.search(r'data-metric="spend">.*?¥11,000', html, re.S)
 
 
-def test_a_range_in_the_future_falls_back_to_the_default(admin_client: FlaskClient, tree: dict[str, int]) -> None:
+def test_a_long_range_is_cut_to_what_meta_keeps(admin_client: FlaskClient, tree: dict[str, int]) -> None:
+    html = admin_client.get(f"/admin/meta-ads/ads/{tree['ad']}?since=1999-01-01&until=2999-12-31").get_data(as_text=True)
+    assert f'name="since" required value="{dates.earliest(TODAY)}"' in html
+    assert f'name="until" required value="{TODAY}"' in html
+    assert html.count('class="chart-hit"') == 3 * dates.days(dates.earliest(TODAY), TODAY)
+
+
+def test_a_range_in_the_future_falls_back_to_the_default_and_says_why(admin_client: FlaskClient, tree: dict[str, int]) -> None:
     later = TODAY + dt.timedelta(days=400)
     html = admin_client.get(f"/admin/meta-ads/ads/{tree['ad']}?since={later}&until={later}").get_data(as_text=True)
-    assert '<option value="last_30d" selected>' in html
+    assert re.search(r'date_preset=last_30d" aria-current="true">', html)
+    assert "all after today" in html
 
 
-@pytest.mark.parametrize("query", ["since=2026-13-01&until=2026-12-01", "since=2026-03-02&until=2026-03-01"])
-def test_a_bad_range_is_a_400(admin_client: FlaskClient, tree: dict[str, int], query: str) -> None:
+@pytest.mark.parametrize(
+    "query", ["since=2026-13-01&until=2026-12-01", "since=2026-03-02&until=2026-03-01", "date_preset=last_3y"]
+)
+def test_a_bad_range_shows_the_default_and_the_reason(admin_client: FlaskClient, tree: dict[str, int], query: str) -> None:
     answer = admin_client.get(f"/admin/meta-ads/adsets/{tree['adset']}?{query}")
-    assert answer.status_code == 400
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and "range-error" in html
+    assert re.search(r'date_preset=last_30d" aria-current="true">', html)
 
 
 def test_json_answers_do_not_carry_the_panel(admin_client: FlaskClient, tree: dict[str, int]) -> None:

@@ -60,6 +60,11 @@ class PerformancePanel:
     charts: list[Chart]
 
     @property
+    def empty(self) -> bool:
+        """No stored day in either period: nothing to chart or compare."""
+        return not self.comparison.current.days and not self.comparison.previous.days
+
+    @property
     def currency(self) -> str:
         return self.account.currency
 

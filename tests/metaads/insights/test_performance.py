@@ -168,3 +168,11 @@ def test_a_bad_range_shows_the_default_and_the_reason(admin_client: FlaskClient,
 def test_json_answers_do_not_carry_the_panel(admin_client: FlaskClient, tree: dict[str, int]) -> None:
     answer = admin_client.get(f"/admin/meta-ads/accounts/{tree['account']}", headers={"Accept": "application/json"})
     assert answer.status_code == 200 and set(answer.get_json()) == {"account"}
+
+
+def test_no_delivery_in_either_period_says_so_instead_of_empty_charts(admin_client: FlaskClient, tree: dict[str, int]) -> None:
+    since, until = TODAY - dt.timedelta(days=400), TODAY - dt.timedelta(days=370)
+    html = admin_client.get(f"/admin/meta-ads/ads/{tree['ad']}?since={since}&until={until}").get_data(as_text=True)
+    assert "No delivery stored for these days or the 31 before them." in html
+    assert '<svg class="chart"' not in html and 'class="compare"' not in html
+    assert 'class="range-picker"' in html  # other days can still be chosen

@@ -364,7 +364,7 @@ def test_ad_account_detail(admin_tab: Tab, live_server: LiveServer) -> None:
     expect(stats).to_contain_text("1,234.56")  # 123456 minor units of EUR
     expect(stats).to_contain_text("5,000.00")
     expect(stats).to_contain_text("20.50")
-    expect(main.locator("table tbody tr")).to_have_count(3)
+    expect(main.locator('[aria-labelledby="campaigns-heading"] table tbody tr')).to_have_count(3)
     expect(main).to_contain_text("Europe/Berlin")
     admin_tab.screenshot("ad-account-detail")
     admin_tab.assert_clean()
@@ -385,7 +385,7 @@ def test_campaign_detail(admin_tab: Tab, live_server: LiveServer) -> None:
     expect(main.locator(".page-header .badge-ACTIVE")).to_have_text("Active")
     expect(main.locator(".stats")).to_contain_text("987.65")
     expect(main.locator(".stats")).to_contain_text("154,321")
-    expect(main.locator("table tbody tr")).to_have_count(2)
+    expect(main.locator('[aria-labelledby="adsets-heading"] table tbody tr')).to_have_count(2)
     expect(main).to_contain_text("Berlin 25–45 cyclists")
     expect(main).to_contain_text("25.00")  # the daily budget, 2500 cents
     admin_tab.screenshot("campaign-detail")

@@ -8,13 +8,15 @@ themselves, and how each ends, are :mod:`metaads.ads.writes`.
 
 from __future__ import annotations
 
+import dataclasses
 import typing as t
+import urllib.parse
 
 import sqlalchemy as sa
-from flask import abort, request
-from marshmallow import ValidationError
+from flask import abort, make_response, request
+from marshmallow import Schema, ValidationError, fields, validate
 
-from metaads.ads import params, writes
+from metaads.ads import describe, params, previews, writes
 from metaads.ads.inputs import (
     AdCreateSchema,
     AdSetCreateSchema,
@@ -45,8 +47,35 @@ from metaads.views.insights import performance_fields
 from metaads.views.leads import user_names
 from plugins.core.apidoc import documented, one_of, page_of
 from plugins.core.extensions import db
-from plugins.core.http import APIError
+from plugins.core.http import APIError, wants_json
 from plugins.core.pages import PagingSchema, offset_list, respond
+from plugins.core.security import policy_with
+
+
+class PreviewSchema(Schema):
+    """Meta's preview of an ad: an iframe of www.facebook.com (``src``) for one placement."""
+
+    ad_format = fields.String()
+    src = fields.String(metadata={"description": "A signed www.facebook.com address, valid about a day."})
+    width = fields.Integer()
+    height = fields.Integer()
+
+
+class PreviewQuery(Schema):
+    ad_format = fields.String(
+        load_default=previews.DEFAULT_FORMAT,
+        validate=validate.OneOf(list(previews.AD_FORMATS)),
+        metadata={"description": "The placement, one of Meta's ad_format values."},
+    )
+
+
+PREVIEW_ERRORS = {
+    409: "`needs_reauth` / `not_connected`: the ad account's connection cannot be used",
+    422: "`meta_refused`: Meta has no preview of this ad in that placement",
+    429: "`rate_limited`: Meta asks us to slow down",
+    502: "`bad_preview`: Meta's answer was not an iframe of www.facebook.com",
+    503: "`meta_unavailable`: Meta did not answer properly",
+}
 
 # --- accounts ---------------------------------------------------------------------------------
 
@@ -225,9 +254,18 @@ def adset_create() -> t.Any:
 @bp.get("/adsets/<int:adset_id>")
 @documented(answers=with_history("adset", AdSetSchema))
 def adset_detail(adset_id: int) -> t.Any:
+    """The ad set; its page says its targeting in words (the JSON keeps Meta's ``targeting``)."""
     ad_set = object_or_404(AdSet, adset_id)
     payload = {"adset": AdSetSchema().dump(ad_set), "writes": history_json(ad_set)}
-    return respond("metaads/adsets/detail.html", payload, adset_obj=ad_set, write_rows=writes.history(ad_set), names=user_names())
+    context: dict[str, t.Any] = {} if wants_json() else {"summary": describe.summarise(ad_set)}
+    return respond(
+        "metaads/adsets/detail.html",
+        payload,
+        adset_obj=ad_set,
+        write_rows=writes.history(ad_set),
+        names=user_names(),
+        **context,
+    )
 
 
 @bp.get("/adsets/<int:adset_id>/edit")
@@ -314,14 +352,66 @@ def ad_create() -> t.Any:
 @bp.get("/ads/<int:ad_id>")
 @documented(answers=with_history("ad", AdSchema))
 def ad_detail(ad_id: int) -> t.Any:
+    """The ad; its page shows what its creative says (as last synced: no call to Meta) and the
+    lead form its button opens, with that form's leads."""
     ad = object_or_404(Ad, ad_id)
-    # The form the ad's call to action opens, by Meta's id (the ads sync stores it on the ad).
-    opens = sa.select(LeadForm).where(LeadForm.meta_form_id == ad.lead_gen_form_id).limit(1)
-    lead_form = db.session.execute(opens).scalar_one_or_none() if ad.lead_gen_form_id else None
     payload = {"ad": AdSchema().dump(ad), "writes": history_json(ad)}
-    return respond(
-        "metaads/ads/detail.html", payload, ad_obj=ad, lead_form=lead_form, write_rows=writes.history(ad), names=user_names()
+    if wants_json():
+        return respond("metaads/ads/detail.html", payload)
+    creative = describe.creative_of(ad)
+    response = make_response(
+        respond(
+            "metaads/ads/detail.html",
+            payload,
+            ad_obj=ad,
+            creative=creative,
+            lead_form=describe.lead_form_of(ad),
+            ad_formats=previews.AD_FORMATS,
+            write_rows=writes.history(ad),
+            names=user_names(),
+        )
     )
+    if creative.image_url:
+        # The creative's image is on Meta's CDN: this page may load images from that one host.
+        response.headers["Content-Security-Policy"] = policy_with(img_src=[origin_of(creative.image_url)])
+    return response
+
+
+@bp.get("/ads/<int:ad_id>/preview")
+@documented(answers=one_of("preview", PreviewSchema), query=PreviewQuery, errors=PREVIEW_ERRORS)
+def ad_preview(ad_id: int) -> t.Any:
+    """Meta's own preview of the ad in one placement (``ad_format``), asked for now: an iframe
+    of www.facebook.com, the one frame source this page allows."""
+    ad = object_or_404(Ad, ad_id)
+    ad_format = request.args.get("ad_format") or previews.DEFAULT_FORMAT
+    try:
+        shown: previews.Preview | None = previews.preview(ad, ad_format)
+        error: APIError | None = None
+    except APIError as exc:
+        if wants_json():
+            raise
+        db.session.rollback()
+        shown, error = None, exc
+    payload = {"preview": dataclasses.asdict(shown) if shown else None}
+    page = respond(
+        "metaads/ads/preview.html",
+        payload,
+        ad_obj=ad,
+        shown=shown,
+        error=error,
+        ad_format=ad_format,
+        ad_formats=previews.AD_FORMATS,
+        status=error.code if error and error.code else 200,
+    )
+    response = make_response(page)
+    if shown is not None and not wants_json():
+        response.headers["Content-Security-Policy"] = policy_with(frame_src=[previews.PREVIEW_ORIGIN])
+    return response
+
+
+def origin_of(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname}"
 
 
 @bp.get("/ads/<int:ad_id>/edit")

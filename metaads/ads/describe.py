@@ -325,9 +325,9 @@ def schedule(start: dt.datetime | None, end: dt.datetime | None, account: AdAcco
 def budget(ad_set: AdSet, account: AdAccount | None) -> tuple[str, str | None]:
     currency = account.currency if account else None
     if ad_set.daily_budget is not None:
-        return f"{money(ad_set.daily_budget, currency)} a day", _remaining(ad_set, currency)
+        return f"{money(ad_set.daily_budget, currency)} a day", _remaining(ad_set, currency, " today")
     if ad_set.lifetime_budget is not None:
-        return f"{money(ad_set.lifetime_budget, currency)} in total", _remaining(ad_set, currency)
+        return f"{money(ad_set.lifetime_budget, currency)} in total", _remaining(ad_set, currency, "")
     campaign = ad_set.campaign
     if campaign and campaign.daily_budget is not None:
         return "Campaign budget", f"{money(campaign.daily_budget, currency)} a day, shared by the campaign's ad sets"
@@ -336,9 +336,9 @@ def budget(ad_set: AdSet, account: AdAccount | None) -> tuple[str, str | None]:
     return "Not set", None
 
 
-def _remaining(ad_set: AdSet, currency: str | None) -> str | None:
+def _remaining(ad_set: AdSet, currency: str | None, when: str) -> str | None:
     left = (ad_set.metadata_ or {}).get("budget_remaining")
-    return f"{money(int(left), currency)} left" if isinstance(left, int) else None
+    return f"{money(int(left), currency)} left{when}" if isinstance(left, int) else None
 
 
 def bid(ad_set: AdSet, strategy: str | None, account: AdAccount | None) -> tuple[str, str | None]:

@@ -367,6 +367,12 @@ class Creative:
     def empty(self) -> bool:
         return not (self.headline or self.message or self.image_url)
 
+    @property
+    def image_origin(self) -> str | None:
+        """Where the image is served from (``https://<host>``): the one image source the ad's
+        page allows beyond its own."""
+        return f"https://{urllib.parse.urlsplit(self.image_url).hostname}" if self.image_url else None
+
 
 def creative_of(ad: Ad) -> Creative:
     meta = ad.metadata_ or {}

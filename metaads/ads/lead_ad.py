@@ -135,9 +135,7 @@ def plan(body: t.Mapping[str, t.Any], key: str | None) -> Plan:
     key = key or uuid.uuid4().hex
     budget_field = "daily_budget" if data.get("daily_budget") is not None else "daily_budget_amount"
     budget = data.get("daily_budget") or minor_units(data["daily_budget_amount"], account.currency)
-    earlier: dict[str, AdObject] = {
-        kind: row for kind in STEPS if (row := writes.created_by(kind, step_key(key, kind))) is not None
-    }
+    earlier = made_with(key)
     made = Plan(
         account=account,
         form=form,
@@ -254,6 +252,13 @@ def on_wizard_fields(made: Plan, messages: t.Any) -> dict[str, list[str]]:
 
 def step_key(key: str, kind: str) -> str:
     return f"{key}:{kind}"
+
+
+def made_with(key: str) -> dict[str, AdObject]:
+    """What tries with this key made, by step."""
+    if len(key) > KEY_MAX:
+        return {}
+    return {kind: row for kind in STEPS if (row := writes.created_by(kind, step_key(key, kind))) is not None}
 
 
 # -- 2. the steps --------------------------------------------------------------------------------

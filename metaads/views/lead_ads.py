@@ -168,9 +168,8 @@ def wizard_page(
     outcome: lead_ad.Outcome | None = None,
 ) -> t.Any:
     accounts, forms = choices()
-    made: dict[str, AdObject] = {}
-    if outcome is not None:
-        made = {step.kind: step.row for step in outcome.steps if step.row is not None and step.status in ("created", "existing")}
+    # What earlier tries with this key made stays locked on every answer, a refused one included.
+    made: dict[str, AdObject] = lead_ad.made_with(key)
     shown = dict(values)
     if isinstance(shown.get("countries"), list):
         shown["countries"] = ", ".join(str(code) for code in shown["countries"])

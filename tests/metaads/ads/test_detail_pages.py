@@ -264,6 +264,9 @@ def test_the_form_marks_bad_fields_and_resumes_after_a_refused_step(
     assert "Retry from the ad set" in html and "Meta: Your Budget Is Too Low." in html
     assert f'value="{fields["idempotency_key"]}"' in html  # the same key: the retry goes on
 
+    typo = admin_client.post(f"{BASE}/lead-ads", data={**fields, "countries": "Atlantis", "daily_budget_amount": "20"})
+    assert typo.status_code == 400 and "Made: <a" in typo.get_data(as_text=True)  # the campaign stays locked
+
     done = admin_client.post(f"{BASE}/lead-ads", data={**fields, "daily_budget_amount": "20"})
     assert done.status_code == 303 and re.search(r"/admin/meta-ads/ads/\d+$", done.headers["Location"])
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AdCampaign)) == before + 1

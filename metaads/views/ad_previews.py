@@ -47,8 +47,6 @@ PREVIEW_ERRORS = {
 }
 
 
-
-
 @bp.get("/ads/<int:ad_id>/preview")
 @documented(answers=one_of("preview", PreviewSchema), query=PreviewQuery, errors=PREVIEW_ERRORS)
 def ad_preview(ad_id: int) -> t.Any:

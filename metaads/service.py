@@ -23,6 +23,7 @@ from metaads.graph.times import to_unix
 from metaads.graph.types import (
     AdAccountData,
     AdData,
+    AdPreview,
     AdSetData,
     CampaignData,
     EventsReceived,
@@ -195,6 +196,16 @@ class MetaAdsService:
         _success(self.client.post(ad_id, token, data))
         return self.get_ad(ad_id, token)
 
+    def get_ad_preview(self, ad_id: str, ad_format: str, token: str) -> AdPreview:
+        """Meta's rendering of an ad in one placement (``ad_format``, e.g. ``MOBILE_FEED_STANDARD``):
+        an ``<iframe>`` of www.facebook.com that shows only to people with a role on the account
+        (meta-graph.md §5.7)."""
+        body = self.client.get(f"{ad_id}/previews", token, {"ad_format": ad_format}, fields=NO_FIELDS)
+        items = body.get("data")
+        if not isinstance(items, list) or not items:
+            raise GraphResponseError("Graph returned no preview")
+        return schemas.AD_PREVIEW.load(items[0])
+
     # -- the ads hierarchy, account-wide (the ads sync) ------------------------------------------
 
     def account_object_pages(
@@ -261,6 +272,12 @@ class MetaAdsService:
         (``execution_options=["validate_only"]``); a refusal raises like the real create."""
         values = campaign_defaults(data) if edge == "campaigns" else dict(data)
         _success(self.client.post(f"{act(account_id)}/{edge}", token, {**values, **VALIDATE_ONLY}))
+
+    def check_creative(self, account_id: str, data: Params, token: str) -> None:
+        """Ask Meta whether it would make this creative (``object_story_spec``: its Page, lead
+        form, call to action), creating nothing: what of an ad Meta can judge before its ad set
+        exists."""
+        _success(self.client.post(f"{act(account_id)}/adcreatives", token, {**data, **VALIDATE_ONLY}))
 
     def check_update(self, object_id: str, data: Params, token: str) -> None:
         """Ask Meta whether it would make this change, changing nothing."""

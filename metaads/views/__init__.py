@@ -10,7 +10,19 @@ from plugins.core.registry import platform_state
 bp = Blueprint("metaads", __name__, template_folder="../templates")
 bp.before_request(require_admin)
 
-from metaads.views import ads, api, conversions, insights, leads, performance, pipeline, sync, test_leads  # noqa: E402,F401  (routes register on bp)
+from metaads.views import (  # noqa: E402,F401  (routes register on bp)
+    ad_previews,
+    ads,
+    api,
+    conversions,
+    insights,
+    lead_ads,
+    leads,
+    performance,
+    pipeline,
+    sync,
+    test_leads,
+)
 
 
 def register_menu(app: Flask) -> None:

@@ -11,10 +11,10 @@ from __future__ import annotations
 import typing as t
 
 import sqlalchemy as sa
-from flask import abort, request
+from flask import abort, make_response, request
 from marshmallow import ValidationError
 
-from metaads.ads import params, writes
+from metaads.ads import describe, params, previews, writes
 from metaads.ads.inputs import (
     AdCreateSchema,
     AdSetCreateSchema,
@@ -53,8 +53,9 @@ from metaads.views.insights import performance_fields
 from metaads.views.leads import user_names
 from plugins.core.apidoc import documented, one_of, page_of
 from plugins.core.extensions import db
-from plugins.core.http import APIError
+from plugins.core.http import APIError, wants_json
 from plugins.core.pages import PagingSchema, offset_list, respond
+from plugins.core.security import policy_with
 
 # --- accounts ---------------------------------------------------------------------------------
 
@@ -223,9 +224,18 @@ def adset_create() -> t.Any:
 @bp.get("/adsets/<int:adset_id>")
 @documented(answers=with_history("adset", AdSetSchema))
 def adset_detail(adset_id: int) -> t.Any:
+    """The ad set; its page says its targeting in words (the JSON keeps Meta's ``targeting``)."""
     ad_set = object_or_404(AdSet, adset_id)
     payload = {"adset": AdSetSchema().dump(ad_set), "writes": history_json(ad_set)}
-    return respond("metaads/adsets/detail.html", payload, adset_obj=ad_set, write_rows=writes.history(ad_set), names=user_names())
+    context: dict[str, t.Any] = {} if wants_json() else {"summary": describe.summarise(ad_set)}
+    return respond(
+        "metaads/adsets/detail.html",
+        payload,
+        adset_obj=ad_set,
+        write_rows=writes.history(ad_set),
+        names=user_names(),
+        **context,
+    )
 
 
 @bp.get("/adsets/<int:adset_id>/edit")
@@ -318,14 +328,29 @@ def ad_create() -> t.Any:
 @bp.get("/ads/<int:ad_id>")
 @documented(answers=with_history("ad", AdSchema))
 def ad_detail(ad_id: int) -> t.Any:
+    """The ad; its page shows what its creative says (as last synced: no call to Meta) and the
+    lead form its button opens, with that form's leads."""
     ad = object_or_404(Ad, ad_id)
-    # The form the ad's call to action opens, by Meta's id (the ads sync stores it on the ad).
-    opens = sa.select(LeadForm).where(LeadForm.meta_form_id == ad.lead_gen_form_id).limit(1)
-    lead_form = db.session.execute(opens).scalar_one_or_none() if ad.lead_gen_form_id else None
     payload = {"ad": AdSchema().dump(ad), "writes": history_json(ad)}
-    return respond(
-        "metaads/ads/detail.html", payload, ad_obj=ad, lead_form=lead_form, write_rows=writes.history(ad), names=user_names()
+    if wants_json():
+        return respond("metaads/ads/detail.html", payload)
+    creative = describe.creative_of(ad)
+    response = make_response(
+        respond(
+            "metaads/ads/detail.html",
+            payload,
+            ad_obj=ad,
+            creative=creative,
+            lead_form=describe.lead_form_of(ad),
+            ad_formats=previews.AD_FORMATS,
+            write_rows=writes.history(ad),
+            names=user_names(),
+        )
     )
+    if creative.image_origin:
+        # The creative's image is on Meta's CDN: this page may load images from that one host.
+        response.headers["Content-Security-Policy"] = policy_with(img_src=[creative.image_origin])
+    return response
 
 
 @bp.get("/ads/<int:ad_id>/edit")

@@ -8,7 +8,9 @@
    - An element with an id and data-live is replaced every few seconds by the same element of a
      fresh copy of the page, until the fresh one no longer says data-live (or five minutes pass).
    - A hidden notice marked data-poll-url asks that URL (as JSON) every 30 seconds for its
-     `count`; when it grew past data-poll-count the notice shows "N new leads — show". */
+     `count`; when it grew past data-poll-count the notice shows "N new leads — show".
+   - An element marked data-currency-of="<select id>" shows the data-currency of that select's
+     chosen option (an amount's currency follows the chosen ad account). */
 (function () {
   "use strict";
 
@@ -80,6 +82,19 @@
     }
 
     window.setTimeout(refresh, LIVE_EVERY_MS);
+  });
+
+  // An amount's currency follows the chosen ad account.
+  Array.prototype.forEach.call(document.querySelectorAll("[data-currency-of]"), function (affix) {
+    var select = document.getElementById(affix.getAttribute("data-currency-of"));
+    if (!select) return;
+    var fallback = affix.textContent;
+    function update() {
+      var option = select.options[select.selectedIndex];
+      affix.textContent = (option && option.getAttribute("data-currency")) || fallback;
+    }
+    select.addEventListener("change", update);
+    update();
   });
 
   // "3 new leads — show": the list's own JSON, asked again while the page is open.

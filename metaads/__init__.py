@@ -5,8 +5,8 @@ from a higher one, never in a cycle; and from ``plugins`` (the host platform, wh
 metaads). So there is no import cycle to hide inside a function. ``tests/metaads/test_layering.py``
 checks it; a new top-level package or module goes in one of these layers.
 
-1. graph, models, config, queues, signals, schemas, formatting: Meta's Graph API, our tables,
-   settings, our job queues
+1. graph, models, config, queues, signals, schemas, formatting, charts: Meta's Graph API, our
+   tables, settings, our job queues; money, times and daily figures (SVG charts) as pages show them
 2. service: what metaads asks of Graph (one method per Meta call)
 3. connections, answers, persons: the app's Graph service and each connection's tokens; a lead's
    answers; a lead's Person

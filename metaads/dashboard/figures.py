@@ -29,7 +29,6 @@ from metaads.dashboard.funnel import DELIVERY, Funnel
 from metaads.models import Ad, AdAccount, AdCampaign, AdInsight, AdSet, ConversionEvent, Lead, LeadForm
 from metaads.models.enums import FormStatus
 from plugins.core.extensions import db
-from plugins.core.models import UTCDateTime
 
 #: Top lists: how many campaigns each shows.
 TOP = 5
@@ -102,25 +101,24 @@ def all_accounts() -> list[AdAccount]:
 def figures(period: Range, accounts: list[AdAccount]) -> Figures:
     """Everything the dashboard shows for ``period``, for ``accounts`` (every account: see
     ``all_accounts``)."""
+    without_jit()
     by_campaign: dict[int, Funnel] = collections.defaultdict(Funnel)
     by_account_day: dict[tuple[int, dt.date], Day] = {}
-    for row in delivery_by_campaign_day(period):
-        by_campaign[row.campaign_id].add_counts(DELIVERY, (row.spend, row.impressions, row.clicks, row.leads))
-        day = by_account_day.setdefault((row.ad_account_id, row.date), Day(row.date))
-        for name in DELIVERY:
-            setattr(day, name, getattr(day, name) + int(getattr(row, name)))
+    delivery = delivery_rows(period)
+    for row in delivery.by_campaign:
+        by_campaign[row.key].add_counts(DELIVERY, (row.spend, row.impressions, row.clicks, row.leads))
+    for row in delivery.by_day:
+        by_account_day[(row.key, row.date)] = Day(row.date, int(row.spend), int(row.impressions), int(row.clicks), int(row.leads))
+    received = received_rows(period, accounts)
     by_form: dict[int, int] = collections.defaultdict(int)
-    for row in received_by_campaign_and_form(period, accounts):
-        if row.campaign_id is not None:
-            by_campaign[row.campaign_id].add_counts(
-                ("leads_received", "contacted", "qualified", "converted", "qualified_signals", "converted_signals"),
-                (row.received, row.contacted, row.qualified, row.converted, row.qualified_signals, row.converted_signals),
-            )
+    for row in received.by_campaign:
+        if row.key is not None:
+            by_campaign[row.key].add_counts(STAGE_COLUMNS, [getattr(row, name) for name in STAGE_COLUMNS])
         if row.lead_form_id is not None:
-            by_form[row.lead_form_id] += int(row.received)
-    for row in received_by_account_day(period, accounts):
-        day = by_account_day.setdefault((row.ad_account_id, row.day), Day(row.day))
-        day.leads_received += int(row.received)
+            by_form[row.lead_form_id] += int(row.leads_received)
+    for row in received.by_day:
+        day = by_account_day.setdefault((row.key, row.day), Day(row.day))
+        day.leads_received += int(row.leads_received)
     campaigns = campaign_rows(by_campaign, {account.id: account for account in accounts})
     per_account = {account.id: Funnel() for account in accounts}
     for campaign in campaigns:
@@ -138,70 +136,103 @@ def figures(period: Range, accounts: list[AdAccount]) -> Figures:
 # --- the queries ------------------------------------------------------------------------------
 
 
-def delivery_by_campaign_day(period: Range) -> list[t.Any]:
-    """Meta's figures per (day, campaign): in the index's order, so PostgreSQL sums while it reads."""
-    sums = [sa.cast(sa.func.sum(getattr(AdInsight, name)), sa.BigInteger).label(name) for name in DELIVERY]
-    query = (
-        sa.select(AdInsight.date, AdInsight.campaign_id, sa.func.min(AdInsight.ad_account_id).label("ad_account_id"), *sums)
+def without_jit() -> None:
+    """PostgreSQL compiles a query to machine code once its estimated cost passes
+    ``jit_above_cost``; the leads query gets there (the planner prices its Conversions API
+    lookups per lead), and compiling takes 50–80 ms to save a few. Off for this transaction
+    only: ``SET LOCAL`` ends with it."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SET LOCAL jit = off"))
+
+#: What query 2 counts per lead, in the Funnel's names.
+STAGE_COLUMNS = ("leads_received", "contacted", "qualified", "converted", "qualified_signals", "converted_signals")
+
+
+@dataclasses.dataclass(frozen=True)
+class Rollups:
+    by_campaign: list[t.Any]
+    by_day: list[t.Any]
+
+
+def delivery_rows(period: Range) -> Rollups:
+    """Meta's figures per campaign, and per account and day, in one statement: the ad-day rows
+    are summed per (day, campaign) as the index is ordered (PostgreSQL sums while it reads), and
+    those few thousand sums are summed again both ways — so the big table is read once, and only
+    the rolled-up rows travel to Python."""
+    sums = [sa.func.sum(getattr(AdInsight, name)).label(name) for name in DELIVERY]
+    per_day = (
+        sa.select(AdInsight.date, AdInsight.campaign_id, *sums)
         .where(AdInsight.date >= period.since, AdInsight.date <= period.until)
         .group_by(AdInsight.date, AdInsight.campaign_id)
+        .cte("per_day")
     )
-    return list(db.session.execute(query))
+    total = [sa.cast(sa.func.sum(per_day.c[name]), sa.BigInteger).label(name) for name in DELIVERY]
+    by_day = (
+        sa.select(sa.literal("day").label("level"), AdCampaign.ad_account_id.label("key"), per_day.c.date, *total)
+        .join(AdCampaign, AdCampaign.id == per_day.c.campaign_id)
+        .group_by(AdCampaign.ad_account_id, per_day.c.date)
+    )
+    by_campaign = sa.select(sa.literal("campaign"), per_day.c.campaign_id, sa.null(), *total).group_by(per_day.c.campaign_id)
+    rows = db.session.execute(sa.union_all(by_day, by_campaign)).all()
+    return Rollups([row for row in rows if row.level == "campaign"], [row for row in rows if row.level == "day"])
 
 
-def _received(period: Range, accounts: list[AdAccount], account_id: t.Any) -> list[sa.ColumnElement[bool]]:
-    """Real leads submitted within the range in the days of the account ``account_id`` names:
-    between that account's local midnights, as UTC instants (no time zone arithmetic per row)."""
-    start, end = period.widest(accounts)
-    starts, ends = account_bounds(period, accounts, account_id)
-    return [
-        Lead.is_test.is_(False),
-        Lead.created_time >= start,  # the index's range; each account's own bounds decide
-        Lead.created_time < end,
-        Lead.created_time >= starts,
-        Lead.created_time < ends,
-    ]
-
-
-def account_bounds(period: Range, accounts: list[AdAccount], account_id: t.Any) -> tuple[t.Any, t.Any]:
-    """SQL for the start and the end of the range in the days of the account ``account_id``
-    names (UTC's days for a lead with no account)."""
-    bounds = {account.id: period.instants(account) for account in accounts}
-    utc = period.instants(None)
-
-    def pick(index: int) -> t.Any:
-        whens = {account: sa.literal(edges[index], UTCDateTime()) for account, edges in bounds.items()}
-        fallback = sa.literal(utc[index], UTCDateTime())
-        return sa.case(whens, value=account_id, else_=fallback) if whens else fallback
-
-    return pick(0), pick(1)
-
-
-def received_by_campaign_and_form(period: Range, accounts: list[AdAccount]) -> list[t.Any]:
-    """Per (campaign, form): leads received, how many ever reached each stage, and how many of
-    those stages Meta accepted through the Conversions API. A lead without an ad here (organic,
-    or its ad not synced yet) has no campaign and counts in its form's days."""
+def received_rows(period: Range, accounts: list[AdAccount]) -> Rollups:
+    """Leads received per (campaign, form) with their stages and Meta's signals, and per
+    (account, local day), in one statement: the leads submitted between the range's earliest
+    start and latest end over the accounts are counted per (campaign, form, account, local day)
+    — each lead's local day computed once, in its own account's time zone — and those counts
+    within the range summed both ways. A lead without an ad here (organic, or its ad not synced
+    yet) has no campaign and counts in its form's account's days."""
     account_id = sa.func.coalesce(AdCampaign.ad_account_id, LeadForm.ad_account_id)
-    query = (
+    day = local_date(Lead.created_time, zone_by_account(accounts, account_id))
+    start, end = period.widest(accounts)
+    counts = {
+        "leads_received": sa.func.count(),
+        "contacted": sa.func.count(Lead.contacted_at),
+        "qualified": sa.func.count(Lead.qualified_at),
+        "converted": sa.func.count(Lead.converted_at),
+        "qualified_signals": sa.func.sum(_signal(Lead.qualified_at, "qualified")),
+        "converted_signals": sa.func.sum(_signal(Lead.converted_at, "converted")),
+    }
+    per_day = (
         sa.select(
             AdSet.campaign_id,
             Lead.lead_form_id,
-            sa.func.count().label("received"),
-            sa.func.count(Lead.contacted_at).label("contacted"),
-            sa.func.count(Lead.qualified_at).label("qualified"),
-            sa.func.count(Lead.converted_at).label("converted"),
-            sa.func.sum(_signal(Lead.qualified_at, "qualified")).label("qualified_signals"),
-            sa.func.sum(_signal(Lead.converted_at, "converted")).label("converted_signals"),
+            account_id.label("account_id"),
+            day.label("day"),
+            *[count.label(name) for name, count in counts.items()],
         )
         .select_from(Lead)
         .outerjoin(Ad, Ad.meta_ad_id == Lead.ad_id)
         .outerjoin(AdSet, AdSet.id == Ad.ad_set_id)
         .outerjoin(AdCampaign, AdCampaign.id == AdSet.campaign_id)
         .outerjoin(LeadForm, LeadForm.id == Lead.lead_form_id)
-        .where(*_received(period, accounts, account_id))
-        .group_by(AdSet.campaign_id, Lead.lead_form_id)
+        .where(Lead.is_test.is_(False), Lead.created_time >= start, Lead.created_time < end)
+        .group_by(AdSet.campaign_id, Lead.lead_form_id, account_id, day)
+        .cte("leads_per_day")
     )
-    return list(db.session.execute(query))
+    in_range = sa.and_(per_day.c.day >= period.since, per_day.c.day <= period.until)
+    total = {name: sa.cast(sa.func.sum(per_day.c[name]), sa.BigInteger).label(name) for name in counts}
+    by_day = (
+        sa.select(
+            sa.literal("day").label("level"),
+            per_day.c.account_id.label("key"),
+            sa.null().label("lead_form_id"),
+            per_day.c.day,
+            total["leads_received"],
+            *[sa.null().label(name) for name in STAGE_COLUMNS[1:]],
+        )
+        .where(in_range, per_day.c.campaign_id.is_not(None))  # the trend is the ads' leads, as "received" is
+        .group_by(per_day.c.account_id, per_day.c.day)
+    )
+    by_campaign = (
+        sa.select(sa.literal("campaign"), per_day.c.campaign_id, per_day.c.lead_form_id, sa.null(), *total.values())
+        .where(in_range)
+        .group_by(per_day.c.campaign_id, per_day.c.lead_form_id)
+    )
+    rows = db.session.execute(sa.union_all(by_day, by_campaign)).all()
+    return Rollups([row for row in rows if row.level == "campaign"], [row for row in rows if row.level == "day"])
 
 
 def _signal(reached: t.Any, stage: str) -> t.Any:
@@ -209,21 +240,6 @@ def _signal(reached: t.Any, stage: str) -> t.Any:
     reached the stage are looked up (a CASE tries its branches in order)."""
     sent = sa.exists().where(ConversionEvent.lead_id == Lead.id, ConversionEvent.stage == stage, ConversionEvent.status == "sent")
     return sa.case((reached.is_(None), 0), (sent, 1), else_=0)
-
-
-def received_by_account_day(period: Range, accounts: list[AdAccount]) -> list[t.Any]:
-    """Leads received per ad account and local day (leads with an ad of the account)."""
-    day = local_date(Lead.created_time, zone_by_account(accounts, AdCampaign.ad_account_id)).label("day")
-    query = (
-        sa.select(AdCampaign.ad_account_id, day, sa.func.count().label("received"))
-        .select_from(Lead)
-        .join(Ad, Ad.meta_ad_id == Lead.ad_id)
-        .join(AdSet, AdSet.id == Ad.ad_set_id)
-        .join(AdCampaign, AdCampaign.id == AdSet.campaign_id)
-        .where(*_received(period, accounts, AdCampaign.ad_account_id))
-        .group_by(AdCampaign.ad_account_id, day)
-    )
-    return list(db.session.execute(query))
 
 
 # --- assembling -------------------------------------------------------------------------------

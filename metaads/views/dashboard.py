@@ -65,10 +65,11 @@ def dashboard() -> t.Any:
     period, chosen = chosen_period(accounts)
     found = figures(period, accounts)
     status = health()
-    payload = dashboard_json(found, status, limit) if wants_json() else {}
+    if wants_json():
+        return respond("", dashboard_json(found, status, limit))
     return respond(
         "metaads/dashboard/index.html",
-        payload,
+        {},
         400 if chosen.error else 200,
         chosen=chosen,
         period=period,
@@ -151,6 +152,8 @@ def trend_charts(found: Figures) -> list[dict[str, t.Any]]:
         }
     ]
     for currency, by_day in found.trend.items():
+        if not any(day.spend for day in by_day):
+            continue  # nothing spent in that currency: its totals say so
         charts.append(
             {
                 "key": f"spend-{currency}",

@@ -622,7 +622,7 @@ def logged_in_state(browser: Browser, server: LiveServer, shots: Path) -> t.Any:
     context, tab = open_tab(browser, server, shots)
     try:
         log_in(tab)
-        assert tab.page.url.endswith("/admin/meta-ads/leads"), tab.page.url
+        assert tab.page.url.endswith("/admin/meta-ads/"), tab.page.url  # admins land on the dashboard
         return context.storage_state()
     finally:
         context.close()

@@ -59,5 +59,5 @@ def test_no_range_is_a_500(client: FlaskClient, api_headers: dict[str, str], sin
     args = {"since": since, "until": until} if preset is None else {"date_preset": preset}
     answer = client.get("/admin/meta-ads/", query_string=args, headers=api_headers)
     assert answer.status_code in (200, 400), (args, answer.status_code)
-    if answer.status_code == 400:
-        assert answer.get_json()["error"]["code"] == "validation_error"
+    if answer.status_code == 400:  # a NUL character is refused before the route: bad_request
+        assert answer.get_json()["error"]["code"] in ("validation_error", "bad_request")

@@ -142,7 +142,7 @@ class GapReasonSchema(Schema):
     code = fields.String(
         required=True,
         metadata={
-            "enum": ["waiting", "failed", "deleted", "ad_not_synced", "organic", "test", "erased", "time_zone", "after_range"]
+            "enum": ["waiting", "failed", "deleted", "not_synced", "organic", "test", "erased", "time_zone", "after_range"]
         },
     )
     count = fields.Integer(required=True)

@@ -7,7 +7,7 @@ days. The two differ for reasons one can name:
 
 * Meta has them, we do not (yet): announced but **waiting** for a worker or a reconnect;
   **failed** after retries; **deleted** at Meta (gone before we could read them); stored but
-  their **ad not synced** here yet (so they belong to no account or campaign of ours).
+  their **campaign not synced** here yet (so they belong to no account of ours).
 * Neither side counts them: **organic** leads (no ad) and **test** leads through the same forms.
 * Both count them: **erased** leads (personal data removed, the lead still counted).
 * Days: a report in UTC days would count other leads (**time zone**); Meta dates a lead by
@@ -130,13 +130,14 @@ def gap(account: AdAccount, campaign: AdCampaign | None, period: Range) -> Gap:
     start, end = period.instants(account)
     real = [Lead.is_test.is_(False)]
     in_range = [Lead.created_time >= start, Lead.created_time < end]
-    of_ads = Lead.ad_id.in_(scope.ad_ids())
+    # The dashboard's "received": the lead's campaign (Meta's id on the lead) is one of ours here.
+    of_ads = Lead.campaign_id.in_(scope.campaign_meta_ids())
     received = _count(*real, *in_range, of_ads)
     reasons = [
         _inbox_reason("waiting", scope, WAITING, start, end),
         _inbox_reason("failed", scope, (InboxStatus.FAILED,), start, end),
         _inbox_reason("deleted", scope, (InboxStatus.GONE,), start, end),
-        _lead_reason("ad_not_synced", True, False, *real, *in_range, *_ad_not_synced(scope)),
+        _lead_reason("not_synced", True, False, *real, *in_range, *_not_synced(scope)),
         _lead_reason("organic", False, False, *real, *in_range, *_organic(scope)),
         _lead_reason("test", False, False, Lead.is_test.is_(True), *in_range, _through_forms_or_ads(scope)),
         _lead_reason("erased", True, True, *real, *in_range, of_ads, Lead.erased_at.is_not(None)),
@@ -166,18 +167,16 @@ def _by_campaign(account: AdAccount, period: Range, start: dt.datetime, end: dt.
     )
     received = dict(
         db.session.execute(
-            sa.select(AdSet.campaign_id, sa.func.count())
+            sa.select(AdCampaign.id, sa.func.count())
             .select_from(Lead)
-            .join(Ad, Ad.meta_ad_id == Lead.ad_id)
-            .join(AdSet, AdSet.id == Ad.ad_set_id)
-            .join(AdCampaign, AdCampaign.id == AdSet.campaign_id)
+            .join(AdCampaign, AdCampaign.meta_campaign_id == Lead.campaign_id)
             .where(
                 AdCampaign.ad_account_id == account.id,
                 Lead.is_test.is_(False),
                 Lead.created_time >= start,
                 Lead.created_time < end,
             )
-            .group_by(AdSet.campaign_id)
+            .group_by(AdCampaign.id)
         ).all()
     )
     ids = {campaign_id for campaign_id, n in [*reported.items(), *received.items()] if n}
@@ -228,14 +227,14 @@ def _inbox_reason(code: str, scope: Scope, statuses: t.Sequence[InboxStatus], st
     return Reason(code, count, True, False, inbox=rows)
 
 
-def _ad_not_synced(scope: Scope) -> list[t.Any]:
-    """Leads of the scope's campaigns (Meta's campaign id on the lead) or forms whose ad has no
-    row here: stored, but attributed to no account or campaign of ours until the ads sync."""
-    known = sa.exists().where(Ad.meta_ad_id == Lead.ad_id)
-    belongs = sa.or_(Lead.campaign_id.in_(scope.campaign_meta_ids()), Lead.lead_form_id.in_(scope.form_ids()))
+def _not_synced(scope: Scope) -> list[t.Any]:
+    """Leads from an ad through the account's forms whose campaign has no row here (not synced
+    yet, or Meta sent the lead without one): stored, but attributed to no account until the ads
+    sync. A campaign's own leads are its by definition, so it has none."""
     if scope.campaign is not None:
-        belongs = Lead.campaign_id.in_(scope.campaign_meta_ids())
-    return [Lead.ad_id.is_not(None), ~known, belongs]
+        return [sa.false()]
+    known = sa.exists().where(AdCampaign.meta_campaign_id == Lead.campaign_id)
+    return [Lead.ad_id.is_not(None), ~known, Lead.lead_form_id.in_(scope.form_ids())]
 
 
 def _organic(scope: Scope) -> list[t.Any]:

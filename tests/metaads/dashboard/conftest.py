@@ -95,7 +95,10 @@ LEADS: dict[str, tuple[str | None, str, LeadStatus, dict[str, t.Any]]] = {
     "de_erased": ("de1", "2026-11-30 12:00", LeadStatus.NEW, {"erased_at": at("2026-12-02 00:00")}),
     "de_test": (None, "2026-11-05 12:00", LeadStatus.NEW, {"is_test": True, "is_organic": True}),
     "de_organic": (None, "2026-11-06 12:00", LeadStatus.NEW, {"is_organic": True}),
+    # Its ad is not synced, its campaign is: the campaign's lead all the same.
     "de_ad_unknown": ("999", "2026-11-07 12:00", LeadStatus.NEW, {"campaign_id": "c-de_leads"}),
+    # Neither its ad nor its campaign is synced: the account's form's lead, no campaign's yet.
+    "de_campaign_unknown": ("998", "2026-11-08 12:00", LeadStatus.NEW, {"campaign_id": "c-unknown"}),
     "de_day_after": ("de1", "2026-12-01 10:00", LeadStatus.NEW, {}),
     "fr_new": ("fr1", "2026-11-02 09:00", LeadStatus.NEW, {}),
     # Tokyo is UTC+9.
@@ -108,7 +111,7 @@ LEADS: dict[str, tuple[str | None, str, LeadStatus, dict[str, t.Any]]] = {
     "us_first_local_minute": ("us1", "2026-11-01 07:30", LeadStatus.DISQUALIFIED, {}),  # Nov 1 00:30 PDT: in
 }
 RECEIVED = {
-    "de": {"leads_received": 4, "contacted": 2, "qualified": 2, "converted": 1},
+    "de": {"leads_received": 5, "contacted": 2, "qualified": 2, "converted": 1},
     "fr": {"leads_received": 1, "contacted": 0, "qualified": 0, "converted": 0},
     "jp": {"leads_received": 2, "contacted": 1, "qualified": 1, "converted": 1},
     "us": {"leads_received": 2, "contacted": 1, "qualified": 0, "converted": 0},

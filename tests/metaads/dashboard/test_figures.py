@@ -55,7 +55,7 @@ def test_totals_are_per_currency_never_across(client: FlaskClient, api_headers: 
     totals = {row["currency"]: row for row in get(client, api_headers)["totals"]}
     assert set(totals) == {"EUR", "JPY", "USD"}
     assert totals["EUR"]["spend"] == EXPECTED["de"]["spend"] + EXPECTED["fr"]["spend"] == 9601
-    assert totals["EUR"]["leads_received"] == 5
+    assert totals["EUR"]["leads_received"] == 6
     assert totals["JPY"]["spend"] == 1203 and totals["USD"]["spend"] == 999
     assert totals["EUR"]["cost_per_lead"] == 1067  # 9601 / 9 = 1066.8, half up
     assert totals["EUR"]["ctr"] == round(96 * 100 / 6600, 4)
@@ -73,9 +73,9 @@ def test_the_funnel_of_a_campaign_with_the_cost_of_each_stage_and_meta_s_signals
     body = get(client, api_headers)
     funnel = by_name(body["campaigns"])["DE Leads"]
     assert funnel["id"] == world.campaigns["de_leads"] and funnel["currency"] == "EUR" and funnel["status"] == "ACTIVE"
-    assert (funnel["spend"], funnel["leads"], funnel["leads_received"]) == (7000, 8, 4)
+    assert (funnel["spend"], funnel["leads"], funnel["leads_received"]) == (7000, 8, 5)
     assert (funnel["contacted"], funnel["qualified"], funnel["converted"]) == (2, 2, 1)
-    assert (funnel["cost_per_lead"], funnel["cost_per_received"]) == (875, 1750)
+    assert (funnel["cost_per_lead"], funnel["cost_per_received"]) == (875, 1400)
     assert (funnel["cost_per_contacted"], funnel["cost_per_qualified"], funnel["cost_per_converted"]) == (3500, 3500, 7000)
     # Meta accepted both qualified stages; the converted one it refused does not count.
     assert (funnel["qualified_signals"], funnel["converted_signals"]) == (2, 0)
@@ -114,15 +114,15 @@ def test_trend_has_every_day_per_currency(client: FlaskClient, api_headers: dict
         "leads": 3,
         "leads_received": 2,  # 00:30 and 11:00 in Berlin
     }
-    assert sum(day["leads_received"] for day in eur) == 5
+    assert sum(day["leads_received"] for day in eur) == 6
     assert trend["JPY"][29]["leads_received"] == 1  # Nov 30 23:00 in Tokyo
 
 
 def test_forms_with_their_lead_counts(client: FlaskClient, api_headers: dict[str, str], world: World) -> None:
     forms = by_name(get(client, api_headers)["lead_forms"])
-    # Every real lead through the form in its account's days: with an ad, organic, or with an
-    # ad not synced yet; test leads never.
-    assert forms["Acme DE form"]["leads_received"] == 6
+    # Every real lead through the form in its account's days: with an ad, organic, or with a
+    # campaign not synced yet; test leads never.
+    assert forms["Acme DE form"]["leads_received"] == 7
     assert forms["Acme JP form"]["leads_received"] == 2
     assert forms["Acme DE form"]["id"] == world.forms["de"]
 

@@ -129,8 +129,8 @@ def campaign_json(campaign: CampaignFigures) -> dict[str, t.Any]:
 def trend_charts(found: Figures) -> list[dict[str, t.Any]]:
     """Leads per day (Meta's count beside the leads received: counts of every account add up),
     then spend per day in each currency (amounts of two currencies never share an axis)."""
-    if not found.trend:
-        return []
+    if not any(day.spend or day.leads or day.leads_received for days in found.trend.values() for day in days):
+        return []  # nothing in these days: the page says so instead of drawing flat lines
     since, until = found.range.since, found.range.until
     days = next(iter(found.trend.values()))
     meta = [(day.date, sum(by_currency[i].leads for by_currency in found.trend.values())) for i, day in enumerate(days)]

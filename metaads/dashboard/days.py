@@ -1,9 +1,10 @@
 """The dashboard's days: one ``since``..``until`` applied in each ad account's own time zone.
 
-Insights rows are already dated in their account's days. Leads carry a UTC ``created_time``, so a
-lead is in the range when it falls between its account's local midnights (``instants``), and
-its day on a chart is its local date (``local_date``, computed by the database: PostgreSQL's
-``AT TIME ZONE``, and the same rule as a function registered on every SQLite connection).
+Insights rows are already dated in their account's days. Leads carry a UTC ``created_time``: a
+lead is in the range when it falls between its account's local midnights (``Range.instants``),
+which is the same as its local date (``local_date``, computed by the database: PostgreSQL's
+``AT TIME ZONE``, and the same rule as a function registered on every SQLite connection) lying
+within ``since``..``until``.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ class Range:
 
     def widest(self, accounts: t.Iterable[AdAccount | None]) -> tuple[dt.datetime, dt.datetime]:
         """From the earliest start to the latest end over ``accounts`` (an index range that holds
-        every account's range; each row is then judged by its own account's bounds)."""
+        every account's range; each row is then judged in its own account's days)."""
         bounds = [self.instants(account) for account in accounts] or [self.instants(None)]
         return min(start for start, _ in bounds), max(end for _, end in bounds)
 

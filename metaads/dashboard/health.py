@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import typing as t
 
 import sqlalchemy as sa
 
@@ -38,28 +39,19 @@ class Health:
 
 
 def health(now: dt.datetime | None = None) -> Health:
-    inbox = dict(
-        db.session.execute(
-            sa.select(WebhookInbox.status, sa.func.count())
-            .where(WebhookInbox.status.in_([*WAITING, InboxStatus.FAILED]))
-            .group_by(WebhookInbox.status)
-        ).all()
-    )
-    reauth = db.session.scalar(
-        sa.select(sa.func.count()).select_from(SocialPlatform).where(SocialPlatform.status == PlatformStatus.NEEDS_REAUTH)
-    )
-    runs = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(SyncRun)
-        .where(
-            SyncRun.status.in_([SyncRunStatus.FAILED, SyncRunStatus.PARTIAL]), SyncRun.started_at >= (now or utcnow()) - RECENT
+    """Every count in one statement (one round trip)."""
+
+    def count(model: t.Any, *conditions: t.Any) -> t.Any:
+        return sa.select(sa.func.count()).select_from(model).where(*conditions).scalar_subquery()
+
+    recent = (now or utcnow()) - RECENT
+    row = db.session.execute(
+        sa.select(
+            count(WebhookInbox, WebhookInbox.status.in_(WAITING)),
+            count(WebhookInbox, WebhookInbox.status == InboxStatus.FAILED),
+            count(SocialPlatform, SocialPlatform.status == PlatformStatus.NEEDS_REAUTH),
+            count(SyncRun, SyncRun.status.in_([SyncRunStatus.FAILED, SyncRunStatus.PARTIAL]), SyncRun.started_at >= recent),
+            count(ConversionEvent, ConversionEvent.status == "failed"),
         )
-    )
-    refused = db.session.scalar(sa.select(sa.func.count()).select_from(ConversionEvent).where(ConversionEvent.status == "failed"))
-    return Health(
-        leads_waiting=sum(int(inbox.get(status, 0)) for status in WAITING),
-        leads_failed=int(inbox.get(InboxStatus.FAILED, 0)),
-        connections_needing_reauth=int(reauth or 0),
-        sync_runs_failed=int(runs or 0),
-        conversions_failed=int(refused or 0),
-    )
+    ).one()
+    return Health(*(int(value or 0) for value in row))

@@ -610,8 +610,10 @@ def open_tab(
     return context, tab
 
 
-def log_in(tab: Tab, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> None:
-    tab.goto("/login")
+def log_in(tab: Tab, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD, *, then: str | None = None) -> None:
+    """Log in through the form; land where login sends an admin (the dashboard), or on ``then``
+    (the login page's ``next``)."""
+    tab.goto("/login" + (f"?next={then}" if then else ""))
     tab.page.get_by_label("Email").fill(email)
     tab.page.get_by_label("Password").fill(password)
     tab.page.get_by_role("button", name="Log in").click()

@@ -13,6 +13,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 
 from metaads.conversions.settings import CODE_LENGTH, NAME_LENGTH, STATUSES
 from metaads.insights import dates
+from metaads.leads.export import FORMATS
 from metaads.leads.filters import LeadFilterSchema, LeadListSchema
 from metaads.leads.schemas import ExportOptionsSchema, LeadDetailSchema
 from metaads.schemas import (
@@ -63,6 +64,7 @@ class ExportSchema(Schema):
     rows = fields.Integer(allow_none=True)
     filters = fields.Dict(keys=fields.String(), values=fields.String())
     bom = fields.Boolean()
+    format = fields.String(metadata={"enum": list(FORMATS)})
     created_at = fields.String(metadata={"format": "date-time"})
     expires_at = fields.String(metadata={"format": "date-time"})
     download_url = fields.String()

@@ -8,6 +8,7 @@ import typing as t
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from metaads.answers import labelled_answers
+from metaads.leads.export import FORMATS
 from metaads.leads.filters import UNASSIGNED, ErrorMessages
 from metaads.leads.workflow import KEEP, LeadUpdate, allowed_transitions
 from metaads.models.enums import LeadStatus
@@ -88,7 +89,7 @@ class ExportOptionsSchema(Schema):
     bom = fields.Boolean(load_default=False, truthy={"1", "true", "on", "yes", 1}, falsy={"0", "false", "off", "no", "", 0})
     mode = fields.String(load_default="download", validate=validate.OneOf(["download", "link"]))
     #: ``readable`` (headers in words, names, one column per question label) or ``full`` (every field).
-    format = fields.String(load_default="readable", validate=validate.OneOf(["readable", "full"]))
+    format = fields.String(load_default="readable", validate=validate.OneOf(FORMATS))
 
 
 class LeadDetailSchema(LeadSchema):

@@ -16,6 +16,7 @@ import pytest
 import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import FlakyFailure
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -133,4 +134,17 @@ def test_every_operation(api_schema: t.Any, api_token: str, method: str, path: s
             ],
         )
 
-    one_request()
+    try:
+        one_request()
+    except FlakyFailure as failure:
+        if not cpython_ast_bug(failure):
+            raise
+        one_request()
+
+
+def cpython_ast_bug(failure: FlakyFailure) -> bool:
+    """CPython 3.11's AST builder can lose count of its recursion depth (python/cpython#106905)
+    when Hypothesis parses a lambda's source to describe a strategy: a ``SystemError`` raised while
+    generating a case, which replaying cannot reproduce. The interpreter's bug, not an answer of
+    ours, so the examples run once more; any other failure stands."""
+    return any(isinstance(error, SystemError) and "AST constructor recursion depth" in str(error) for error in failure.exceptions)

@@ -61,6 +61,9 @@ NAV_PAGES = [
     ("Persons", "/admin/persons/", "Persons", ["Zoë Müller-Lüdenscheid", "José Ñúñez García"], "persons"),
 ]
 
+#: Nav pages that hold a settings form rather than a table.
+FORM_PAGES = {"/admin/meta-ads/conversions"}
+
 
 def h1(tab: Tab) -> str:
     return tab.page.locator("main h1").first.inner_text()
@@ -147,7 +150,8 @@ def test_nav_page(admin_tab: Tab, label: str, path: str, heading: str, texts: li
     main = admin_tab.page.locator("main")
     for text in texts:
         expect(main.get_by_text(text, exact=False).first).to_be_visible()
-    assert admin_tab.page.locator("main tbody tr").count() >= 1
+    if path not in FORM_PAGES:
+        assert admin_tab.page.locator("main tbody tr").count() >= 1
     admin_tab.screenshot(shot)
     admin_tab.assert_clean()
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.core.test_redis_outage import free_port, wait_for
+from tests.plugins.core.test_redis_outage import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "TOKEN_ENCRYPTION_KEY")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typing as t
 
-from flask import abort, url_for
+from flask import abort, jsonify, url_for
 from marshmallow import fields, validate
 
 from metaads.api.dashboard import DashboardSchema, LeadGapAnswerSchema
@@ -66,7 +66,7 @@ def dashboard() -> t.Any:
     found = figures(period, accounts)
     status = health()
     if wants_json():
-        return respond("", dashboard_json(found, status, limit))
+        return jsonify(dashboard_json(found, status, limit))
     return respond(
         "metaads/dashboard/index.html",
         {},

@@ -15,8 +15,10 @@ checks it; a new top-level package or module goes in one of these layers.
    back to Meta); writes to Meta's campaigns, ad sets and ads (checked first, idempotent, audited)
 5. capture, insights: webhook inbox, processing, reconciler, sweeper, follow-ups, outbound webhooks;
    daily insights stored, synced and summed
-6. leads, api: lead management (filters, paging, workflow, CSV exports, retention); the JSON
-   API's answer schemas and its OpenAPI description
+6. leads, dashboard, api: lead management (filters, paging, workflow, CSV exports, retention);
+   the dashboard's figures (Meta's numbers beside the leads received and what sales made of
+   them, pipeline health, why Meta's lead count and ours differ); the JSON API's answer schemas
+   and its OpenAPI description
 7. views, cli, periodic, connected, demo, extension, sandbox: routes, commands, schedules and
    hooks that wire the layers below into the app (the sandbox is a stand-alone fake Meta)
 """

@@ -128,8 +128,8 @@ def log(
 
 def change_status(lead: Lead, target: LeadStatus, actor_id: int | None) -> StatusChange | None:
     """Move ``lead`` to ``target`` (409 listing the allowed statuses if it may not); None when it is
-    already there. Sets ``contacted_at`` / ``converted_at`` the first time (a lead that skips
-    ``contacted`` was contacted all the same); converting links the lead to a Person."""
+    already there. Sets ``contacted_at`` / ``qualified_at`` / ``converted_at`` the first time (a
+    lead that skips ``contacted`` was contacted all the same); converting links the lead to a Person."""
     if target == lead.status:
         return None
     allowed = allowed_transitions(lead)
@@ -140,6 +140,8 @@ def change_status(lead: Lead, target: LeadStatus, actor_id: int | None) -> Statu
     lead.status = target
     if target in PIPELINE[1:] and lead.contacted_at is None:
         lead.contacted_at = now
+    if target in PIPELINE[2:] and lead.qualified_at is None:
+        lead.qualified_at = now
     if target == LeadStatus.CONVERTED and lead.converted_at is None:
         lead.converted_at = now
     action = "converted" if target == LeadStatus.CONVERTED else "status_changed"

@@ -15,6 +15,7 @@ from metaads.views import (  # noqa: E402,F401  (routes register on bp)
     ads,
     api,
     conversions,
+    dashboard,
     insights,
     lead_ads,
     leads,
@@ -27,6 +28,7 @@ from metaads.views import (  # noqa: E402,F401  (routes register on bp)
 
 def register_menu(app: Flask) -> None:
     state = platform_state(app)
+    state.add_menu_item("Dashboard", "metaads.dashboard", order=5)
     state.add_menu_item("Leads", "metaads.leads_index", order=10)
     state.add_menu_item("Lead forms", "metaads.lead_forms_index", order=20)
     state.add_menu_item("Campaigns", "metaads.campaigns_index", order=30)

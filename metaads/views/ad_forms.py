@@ -28,7 +28,7 @@ from metaads.models.enums import DeliveryStatus
 from metaads.schemas import AdCampaignSchema, AdSchema, AdSetSchema, AdWriteSchema
 from plugins.core.extensions import db
 from plugins.core.http import APIError, wants_json
-from plugins.core.pages import done, request_body
+from plugins.core.pages import done, next_or, request_body
 
 #: What the forms offer (the schemas are the rule; these are the choices a page shows).
 CHOICES: dict[str, t.Any] = {
@@ -81,19 +81,24 @@ def detail_url(kind: str, row: AdObject) -> str:
 
 
 def set_status(row: AdObject, status: str) -> t.Any:
+    """Pause or resume ``row``. A browser goes back to the form's ``next`` (the dashboard's quick
+    actions), else to the object's page."""
     kind = writes.kind_of(row)
-    back = detail_url(kind, row)
+    back = next_or(detail_url(kind, row))
+    named = back != detail_url(kind, row)  # elsewhere, the message says which object it was about
     action = "pause" if status == "PAUSED" else "resume"
 
     def write() -> t.Any:
         writes.update(row, {"status": status}, action=action)
-        return written(kind, row, False, message=f"{LABEL[kind]} {'paused' if status == 'PAUSED' else 'resumed'}.")
+        text = f"{LABEL[kind]} {'paused' if status == 'PAUSED' else 'resumed'}."
+        return written(kind, row, False, message=f"{row.name}: {text}" if named else text, back=back)
 
-    return form_write(write, lambda errors, error, notice: flash_back(back, error))
+    return form_write(write, lambda errors, error, notice: flash_back(back, error, row.name if named else None))
 
 
-def flash_back(back: str, error: APIError | None) -> t.Any:
-    return done((error.description if error else None) or "That did not work.", back, {}, category="error")
+def flash_back(back: str, error: APIError | None, name: str | None = None) -> t.Any:
+    reason = (error.description if error else None) or "That did not work."
+    return done(f"{name}: {reason}" if name else reason, back, {}, category="error")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,12 +108,14 @@ class Verdict:
     message: str
 
 
-def written(kind: str, row: AdObject | None, checked: bool, *, created: bool = False, message: str = "") -> t.Any:
+def written(
+    kind: str, row: AdObject | None, checked: bool, *, created: bool = False, message: str = "", back: str | None = None
+) -> t.Any:
     if checked:
         return Verdict(f"Meta accepts this {LABEL[kind].lower()}: nothing was {'created' if created else 'changed'} yet.")
     assert row is not None
     key, schema = KEYS[kind]
-    back = list_return() or detail_url(kind, row)
+    back = back or list_return() or detail_url(kind, row)
     text = message or f"{LABEL[kind]} {'created' if created else 'saved'} at Meta."
     return done(text, back, {key: schema().dump(row)}, status=201 if created else 200)
 

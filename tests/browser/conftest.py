@@ -628,8 +628,10 @@ def open_tab(
     return context, tab
 
 
-def log_in(tab: Tab, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> None:
-    tab.goto("/login")
+def log_in(tab: Tab, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD, *, then: str | None = None) -> None:
+    """Log in through the form; land where login sends an admin (the dashboard), or on ``then``
+    (the login page's ``next``)."""
+    tab.goto("/login" + (f"?next={then}" if then else ""))
     tab.page.get_by_label("Email").fill(email)
     tab.page.get_by_label("Password").fill(password)
     tab.page.get_by_role("button", name="Log in").click()
@@ -640,7 +642,7 @@ def logged_in_state(browser: Browser, server: LiveServer, shots: Path) -> t.Any:
     context, tab = open_tab(browser, server, shots)
     try:
         log_in(tab)
-        assert tab.page.url.endswith("/admin/meta-ads/leads"), tab.page.url
+        assert tab.page.url.endswith("/admin/meta-ads/"), tab.page.url  # admins land on the dashboard
         return context.storage_state()
     finally:
         context.close()

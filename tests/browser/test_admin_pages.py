@@ -21,6 +21,13 @@ HTTP_ERROR_LOG = "Failed to load resource: the server responded with a status of
 #: (nav label, path, h1 text, texts the page must show, screenshot name)
 NAV_PAGES = [
     (
+        "Dashboard",
+        "/admin/meta-ads/",
+        "Dashboard",
+        ["Acme Bikes EU", "Acme Bikes Japan", "Funnel per campaign", "Lead forms"],
+        "dashboard",
+    ),
+    (
         "Leads",
         "/admin/meta-ads/leads",
         "Leads",
@@ -108,7 +115,7 @@ def test_log_out(browser: Browser, live_server: LiveServer, screenshots: Path) -
     context, tab = open_tab(browser, live_server, screenshots)
     try:
         log_in(tab, LOGOUT_EMAIL)
-        assert h1(tab).startswith("Leads")
+        assert h1(tab).startswith("Dashboard")
         tab.page.get_by_role("button", name="Log out").click()
         tab.page.wait_for_url("**/login")
         expect(tab.page.locator(".flash-info")).to_have_text("You are logged out.")
@@ -451,7 +458,7 @@ def test_not_found_page(admin_tab: Tab) -> None:
     expect(admin_tab.page.locator("main")).to_contain_text("No such lead.")
     admin_tab.screenshot("error-404")
     admin_tab.page.get_by_role("link", name="Go to the home page").click()
-    admin_tab.page.wait_for_url("**/admin/meta-ads/leads")
+    admin_tab.page.wait_for_url("**/admin/meta-ads/")
     admin_tab.assert_clean(allow=[HTTP_ERROR_LOG])
 
 
@@ -513,6 +520,7 @@ def test_empty_states(empty_tab: Tab) -> None:
         ("/admin/meta-ads/lead-forms", "No lead forms yet"),
         ("/admin/meta-ads/campaigns", "No campaigns yet"),
         ("/admin/meta-ads/accounts", "No ad accounts yet"),
+        ("/admin/meta-ads/", "No ad accounts yet"),
         ("/admin/persons/", "No persons yet"),
     ]:
         empty_tab.goto(path)
@@ -547,6 +555,7 @@ def test_mobile_leads_list_and_detail(mobile_tab: Tab, live_server: LiveServer) 
 @pytest.mark.parametrize(
     "path_key",
     [
+        "/admin/meta-ads/",
         "/admin/meta-ads/lead-forms",
         "/admin/meta-ads/campaigns",
         "/admin/meta-ads/accounts",

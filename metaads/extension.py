@@ -21,8 +21,8 @@ from metaads.views import bp, register_menu
 from plugins.core.registry import platform_state
 from plugins.socials.registry import socials_state
 
-#: The page a login lands on, and the site's root.
-HOME = "metaads.leads_index"
+#: The page a login lands on, and the site's root: the dashboard.
+HOME = "metaads.dashboard"
 
 
 @dataclasses.dataclass

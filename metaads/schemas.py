@@ -78,6 +78,7 @@ class AdSchema(_Base, _Performance):
     status = fields.String()
     effective_status = fields.String(allow_none=True)
     creative_id = fields.String(allow_none=True)
+    lead_gen_form_id = fields.String(allow_none=True)
     preview_url = fields.String(allow_none=True)
     currency = fields.Function(
         lambda a: (

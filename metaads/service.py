@@ -14,7 +14,7 @@ import typing as t
 from collections.abc import Iterator, Mapping, Sequence
 
 from metaads.graph import schemas
-from metaads.graph.batch import BatchRequest
+from metaads.graph.batch import MAX_BATCH_SIZE, BatchRequest
 from metaads.graph.client import GraphClient
 from metaads.graph.encoding import NO_FIELDS, Fields, Params, join_fields
 from metaads.graph.errors import GraphError, GraphResponseError
@@ -23,6 +23,7 @@ from metaads.graph.times import to_unix
 from metaads.graph.types import (
     AdAccountData,
     AdData,
+    AdPreview,
     AdSetData,
     CampaignData,
     EventsReceived,
@@ -195,6 +196,16 @@ class MetaAdsService:
         _success(self.client.post(ad_id, token, data))
         return self.get_ad(ad_id, token)
 
+    def get_ad_preview(self, ad_id: str, ad_format: str, token: str) -> AdPreview:
+        """Meta's rendering of an ad in one placement (``ad_format``, e.g. ``MOBILE_FEED_STANDARD``):
+        an ``<iframe>`` of www.facebook.com that shows only to people with a role on the account
+        (meta-graph.md §5.7)."""
+        body = self.client.get(f"{ad_id}/previews", token, {"ad_format": ad_format}, fields=NO_FIELDS)
+        items = body.get("data")
+        if not isinstance(items, list) or not items:
+            raise GraphResponseError("Graph returned no preview")
+        return schemas.AD_PREVIEW.load(items[0])
+
     # -- the ads hierarchy, account-wide (the ads sync) ------------------------------------------
 
     def account_object_pages(
@@ -228,6 +239,32 @@ class MetaAdsService:
         of that one read."""
         return self._batch_get(ids, token, ADS_EDGES[edge][1])
 
+    def set_statuses_batch(self, object_ids: Sequence[str], status: str, token: str) -> dict[str, GraphError | None]:
+        """Set ``status`` (``ACTIVE``, ``PAUSED``, ``ARCHIVED``) on campaigns, ad sets or ads in
+        one Batch API call (at most 50, §8): each id maps to ``None`` (Meta said it was done)
+        or to the typed error of that one update; an update Meta returned as ``null`` maps to a
+        :class:`GraphTransientError` without a code (its fate is unknown: read it back).
+
+        :raises GraphError: when the batch call itself failed (its answer lost, the token dead):
+            no update of it is known to be done or not.
+        """
+        unique = list(dict.fromkeys(object_ids))
+        if len(unique) > MAX_BATCH_SIZE:
+            raise ValueError(f"at most {MAX_BATCH_SIZE} updates in one batch call")
+        requests = [BatchRequest.post(object_id, {"status": status}) for object_id in unique]
+        out: dict[str, GraphError | None] = {}
+        for object_id, result in zip(unique, self.client.batch(requests, token), strict=True):
+            if result.error is not None:
+                out[object_id] = result.error
+                continue
+            try:
+                _success(result.body if isinstance(result.body, Mapping) else {})
+            except GraphResponseError as exc:
+                out[object_id] = exc
+            else:
+                out[object_id] = None
+        return out
+
     # -- checks and read-backs for writes ------------------------------------------------------
 
     def check_create(self, account_id: str, edge: AdsEdge, data: Params, token: str) -> None:
@@ -235,6 +272,12 @@ class MetaAdsService:
         (``execution_options=["validate_only"]``); a refusal raises like the real create."""
         values = campaign_defaults(data) if edge == "campaigns" else dict(data)
         _success(self.client.post(f"{act(account_id)}/{edge}", token, {**values, **VALIDATE_ONLY}))
+
+    def check_creative(self, account_id: str, data: Params, token: str) -> None:
+        """Ask Meta whether it would make this creative (``object_story_spec``: its Page, lead
+        form, call to action), creating nothing: what of an ad Meta can judge before its ad set
+        exists."""
+        _success(self.client.post(f"{act(account_id)}/adcreatives", token, {**data, **VALIDATE_ONLY}))
 
     def check_update(self, object_id: str, data: Params, token: str) -> None:
         """Ask Meta whether it would make this change, changing nothing."""

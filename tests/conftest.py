@@ -30,6 +30,8 @@ FAST_ARGON2 = {"time_cost": 1, "memory_cost": 8192, "parallelism": 1}
 #: What wsgi.py loads (importing wsgi would build its app from the environment).
 EXTENSIONS = ["metaads:MetaAds"]
 
+#: The checkout: wsgi.py, migrations/, the README.
+ROOT = Path(__file__).resolve().parents[1]
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "correct horse battery staple"
 
@@ -218,4 +220,4 @@ def redis_url() -> t.Iterator[str]:
 
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
-    return Path(__file__).resolve().parents[1]
+    return ROOT

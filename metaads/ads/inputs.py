@@ -11,6 +11,7 @@ import json
 import re
 import typing as t
 
+from babel import Locale
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 #
@@ -72,6 +73,8 @@ DESTINATION_TYPES = tuple(
         "SHOP_AUTOMATIC WEBSITE WHATSAPP"
     ).split()
 )
+#: A headline longer than this is cut on every placement (Meta's own guidance is 40 characters).
+HEADLINE_MAX = 255
 #: Calls to action Meta takes on instant-form lead ads (ads-insights.md §5).
 LEAD_CALLS_TO_ACTION = ("APPLY_NOW", "DOWNLOAD", "GET_QUOTE", "LEARN_MORE", "SIGN_UP", "SUBSCRIBE")
 _DIGITS = re.compile(r"^\d+$")
@@ -223,6 +226,7 @@ class CreativeInputSchema(Schema):
     creative_id = fields.String(validate=validate.Regexp(r"^\d+$", error="Must be Meta's creative id (digits)."))
     page_id = fields.String(validate=validate.Regexp(r"^\d+$", error="Must be Meta's Page id (digits)."))
     lead_form_id = fields.Integer(strict=False)
+    headline = fields.String(validate=validate.Length(max=HEADLINE_MAX))
     message = fields.String(validate=validate.Length(max=5000))
     link = fields.Url(schemes={"http", "https"})
     image_url = fields.Url(schemes={"http", "https"})
@@ -254,3 +258,121 @@ class AdCreateSchema(_Write):
 class AdUpdateSchema(_Write):
     name = _name(False)
     status = _choice(UPDATE_STATUSES)
+
+
+# -- the "New lead ad" wizard --------------------------------------------------------------------
+
+#: The wizard's name leaves room for what it adds to the ad set's and the ad's names.
+LEAD_AD_NAME_MAX = 200
+#: Territories Babel knows that Meta does not target as countries.
+NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ"})
+_COUNTRY_CODE = re.compile(r"^[A-Za-z]{2}$")
+
+
+COUNTRY_NAMES = {code: str(name) for code, name in Locale("en").territories.items() if _COUNTRY_CODE.match(code)}
+COUNTRY_CODES = {name.casefold(): code for code, name in COUNTRY_NAMES.items() if code not in NOT_COUNTRIES}
+
+
+class CountriesInput(fields.Field[list[str]]):
+    """Countries as ISO 3166 codes or English names: a JSON list, or a form's comma-separated
+    text ("Spain, PT"). Loads as the sorted codes, each once."""
+
+    def _deserialize(self, value: t.Any, attr: str | None, data: t.Any, **kwargs: t.Any) -> list[str]:
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+            raise ValidationError('Give countries as a list of codes, e.g. ["ES", "PT"].')
+        codes: set[str] = set()
+        for item in (item.strip() for item in items):
+            if not item:
+                continue
+            code = item.upper() if _COUNTRY_CODE.match(item) else COUNTRY_CODES.get(item.casefold())
+            if code is None or code not in COUNTRY_NAMES or code in NOT_COUNTRIES:
+                raise ValidationError(f"Unknown country: {item[:60]}. Use a country's name or its two-letter code.")
+            codes.add(code)
+        if not codes:
+            raise ValidationError("Choose at least one country.")
+        if len(codes) > 25:
+            raise ValidationError("At most 25 countries here; for more, build the ad set on its own form.")
+        return sorted(codes)
+
+
+class AgeInput(fields.Field[int]):
+    """An age from 13 to 65 as a whole number (a JSON integer, or digits from a form): 18.5 is
+    refused, not cut to 18."""
+
+    def _deserialize(self, value: t.Any, attr: str | None, data: t.Any, **kwargs: t.Any) -> int:
+        if isinstance(value, str) and _DIGITS.match(value.strip()):
+            value = int(value.strip())
+        if isinstance(value, bool) or not isinstance(value, int) or not 13 <= value <= 65:
+            raise ValidationError("Must be a whole number from 13 to 65.")
+        return value
+
+
+class AmountInput(fields.Field[str]):
+    """An amount in the account currency's major units as people type it ("25", "25.50"); the
+    wizard turns it into minor units once it knows the currency."""
+
+    def _deserialize(self, value: t.Any, attr: str | None, data: t.Any, **kwargs: t.Any) -> str:
+        text = str(value).strip().replace(" ", "") if isinstance(value, str | int) and not isinstance(value, bool) else ""
+        if not re.fullmatch(r"\d{1,12}([.,]\d{1,2})?", text):
+            raise ValidationError("Must be an amount like 25 or 25.50.")
+        return text.replace(",", ".")
+
+
+class LeadAdSchema(Schema):
+    """A lead ad in one go: the ad account, one of our lead forms (its Page is what the ad
+    promotes), a name, a daily budget (``daily_budget`` in minor units, or ``daily_budget_amount``
+    as typed: "25.50"), countries and ages, the ad's text, headline, image, link and button."""
+
+    class Meta:
+        unknown = RAISE
+
+    ad_account_id = fields.Integer(required=True, strict=False)
+    lead_form_id = fields.Integer(required=True, strict=False)
+    name = fields.String(
+        required=True,
+        validate=[
+            validate.Length(max=LEAD_AD_NAME_MAX, error=f"Must be at most {LEAD_AD_NAME_MAX} characters."),
+            validate.Predicate("strip", error="Must not be empty."),
+        ],
+        error_messages={"required": "A name is required."},
+    )
+    daily_budget = MinorUnitsInput(
+        allow_none=True, metadata={"type": "integer", "description": "Minor units: 2550 = 25.50 EUR."}
+    )
+    daily_budget_amount = AmountInput(
+        allow_none=True,
+        metadata={"type": "string", "description": 'As typed, in major units: "25.50" (EUR), "3000" (JPY).'},
+    )
+    countries = CountriesInput(
+        required=True,
+        error_messages={"required": "Choose at least one country."},
+        metadata={
+            "type": "array",
+            "items": {"type": "string"},
+            "description": 'ISO 3166 codes (or English names): ["ES", "PT"].',
+        },
+    )
+    age_min = AgeInput(load_default=18, metadata={"type": "integer", "minimum": 13, "maximum": 65})
+    age_max = AgeInput(load_default=65, metadata={"type": "integer", "minimum": 13, "maximum": 65})
+    advantage_audience = fields.Boolean(load_default=False)
+    special_ad_categories = fields.List(_choice(SPECIAL_AD_CATEGORIES), load_default=list)
+    headline = fields.String(validate=validate.Length(max=HEADLINE_MAX), allow_none=True)
+    message = fields.String(
+        required=True,
+        validate=[validate.Length(max=5000), validate.Predicate("strip", error="A lead ad needs its text.")],
+        error_messages={"required": "A lead ad needs its text."},
+    )
+    image_url = fields.Url(schemes={"http", "https"}, allow_none=True)
+    link = fields.Url(schemes={"http", "https"}, allow_none=True)
+    call_to_action = _choice(LEAD_CALLS_TO_ACTION, load_default="SIGN_UP")
+
+    @validates_schema
+    def _budget_and_ages(self, data: dict[str, t.Any], **kwargs: t.Any) -> None:
+        given = [name for name in ("daily_budget", "daily_budget_amount") if data.get(name) is not None]
+        if not given:
+            raise ValidationError("Set a daily budget.", "daily_budget_amount")
+        if len(given) == 2:
+            raise ValidationError("Give daily_budget or daily_budget_amount, not both.", "daily_budget_amount")
+        if data.get("age_min", 18) > data.get("age_max", 65):
+            raise ValidationError("Must not be below the youngest age.", "age_max")

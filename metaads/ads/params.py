@@ -108,6 +108,7 @@ def ad_create(data: t.Mapping[str, t.Any], ad_set: AdSet) -> dict[str, t.Any]:
     link_data = present(
         {
             "message": creative["message"],
+            "name": creative.get("headline"),
             "link": creative.get("link") or LEAD_AD_LINK,
             "picture": creative.get("image_url"),
             "image_hash": creative.get("image_hash"),

@@ -163,6 +163,22 @@ def update(
     return row
 
 
+def check_creative(account: AdAccount, creative: dict[str, t.Any]) -> None:
+    """Ask Meta whether it would make this creative, creating nothing: what of an ad Meta can
+    judge before its ad set exists (its Page, lead form, button, link)."""
+    token, platform_id = connection(account)
+    _ask(lambda: graph_service().check_creative(account.meta_account_id, creative, token), platform_id)
+
+
+def created_by(kind: Kind, key: str) -> store.AdObject | None:
+    """The object a finished create with this idempotency key made, if there is one."""
+    query = sa.select(AdWrite.object_id).where(
+        AdWrite.idempotency_key == key, AdWrite.object_type == kind, AdWrite.status == WriteStatus.DONE
+    )
+    object_id = db.session.execute(query).scalar_one_or_none()
+    return t.cast("store.AdObject | None", db.session.get(KINDS[kind].model, object_id)) if object_id else None
+
+
 def keep(kind: str, account: AdAccount, token: str, data: t.Any) -> store.AdObject:
     """Our row as Meta now has it, stored by the ads sync's upsert (one home for what Meta's
     objects become here), so a list right after the write shows it."""
@@ -214,6 +230,19 @@ def claim(
             if earlier.status == WriteStatus.UNKNOWN:
                 raise lost(earlier.message or "This request's answer was lost; check Meta before sending it again.")
             earlier.idempotency_key = None  # refused or not sent: nothing happened, it may go again
+    write = pending(kind, action, account, params, row=row, key=key)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()  # the same key, committed a moment ago by the other submit
+        raise in_progress() from None
+    return write
+
+
+def pending(
+    kind: str, action: str, account: AdAccount, params: dict[str, t.Any], *, row: store.AdObject | None, key: str | None = None
+) -> AdWrite:
+    """A new write's audit row, added to the session (the caller commits it before calling Meta)."""
     write = AdWrite(
         object_type=kind,
         object_id=row.id if row is not None else None,
@@ -227,11 +256,6 @@ def claim(
         before=store.snapshot(row),
     )
     db.session.add(write)
-    try:
-        db.session.commit()
-    except sa.exc.IntegrityError:
-        db.session.rollback()  # the same key, committed a moment ago by the other submit
-        raise in_progress() from None
     return write
 
 

@@ -146,6 +146,7 @@ class AdSchema(GraphSchema):
     thumbnail_url = optional(fields.String, metadata={"graph": None})
     page_id = optional(GraphId, metadata={"graph": None})
     lead_gen_form_id = optional(GraphId, metadata={"graph": None})
+    creative_content = optional(fields.Dict, metadata={"graph": None})
     preview_shareable_link = optional(fields.String)
     created_time = optional(GraphDateTime)
     updated_time = optional(GraphDateTime)
@@ -160,7 +161,30 @@ class AdSchema(GraphSchema):
             out.setdefault("thumbnail_url", creative.get("thumbnail_url") or creative.get("image_url"))
             out.setdefault("page_id", story.get("page_id"))
             out.setdefault("lead_gen_form_id", lead_gen_form_of(story))
+            out.setdefault("creative_content", creative_content_of(creative, story))
         return out
+
+
+def creative_content_of(creative: Mapping[str, t.Any], story: Mapping[str, t.Any]) -> dict[str, t.Any]:
+    """What a creative shows, from ``link_data`` (or ``video_data``): ``headline`` (Meta's
+    ``name``, or ``title`` on video), ``message``, ``description``, ``image_url`` (the creative's
+    own image, else the ``picture`` it was made from, else its thumbnail), ``call_to_action``
+    (the button's type) and ``link``. Keys Meta did not send are left out."""
+    part = story.get("link_data") or story.get("video_data") or {}
+    part = part if isinstance(part, Mapping) else {}
+    action = part.get("call_to_action")
+    action = action if isinstance(action, Mapping) else {}
+    value = action.get("value")
+    target = value if isinstance(value, Mapping) else {}
+    content = {
+        "headline": part.get("name") or part.get("title"),
+        "message": part.get("message"),
+        "description": part.get("description") or part.get("link_description"),
+        "image_url": creative.get("image_url") or part.get("picture") or part.get("image_url") or creative.get("thumbnail_url"),
+        "call_to_action": action.get("type"),
+        "link": part.get("link") or target.get("link"),
+    }
+    return {key: value for key, value in content.items() if isinstance(value, str) and value}
 
 
 def lead_gen_form_of(story: Mapping[str, t.Any]) -> t.Any:
@@ -177,6 +201,11 @@ def lead_gen_form_of(story: Mapping[str, t.Any]) -> t.Any:
             if isinstance(value, Mapping) and value.get("lead_gen_form_id"):
                 return value["lead_gen_form_id"]
     return None
+
+
+class AdPreviewSchema(GraphSchema):
+    model = types.AdPreview
+    body = fields.String(required=True)
 
 
 class LeadFormOptionSchema(GraphSchema):
@@ -367,6 +396,7 @@ CAMPAIGN = Loader(CampaignSchema(), types.CampaignData)
 AD_SET = Loader(AdSetSchema(), types.AdSetData)
 AD = Loader(AdSchema(), types.AdData)
 LEAD_FORM = Loader(LeadFormSchema(), types.LeadFormData)
+AD_PREVIEW = Loader(AdPreviewSchema(), types.AdPreview)
 LEAD = Loader(LeadSchema(), types.LeadData)
 INSIGHTS_ROW = Loader(InsightsRowSchema(), types.InsightsRow)
 USER = Loader(UserSchema(), types.UserData)

@@ -103,9 +103,21 @@ class AdData:
     thumbnail_url: str | None = None
     page_id: str | None = None
     lead_gen_form_id: str | None = None
+    #: What the creative shows (``headline``, ``message``, ``image_url``, ``call_to_action``,
+    #: ``link``), read from its ``object_story_spec``: an ad's page renders it without a call.
+    creative_content: Mapping[str, t.Any] | None = None
     preview_shareable_link: str | None = None
     created_time: dt.datetime | None = None
     updated_time: dt.datetime | None = None
+    extra: Mapping[str, t.Any] = _extra()
+
+
+@dataclasses.dataclass(frozen=True)
+class AdPreview:
+    """One of ``GET /{ad_id}/previews``: ``body`` is Meta's HTML, an ``<iframe>`` of
+    ``www.facebook.com`` that renders the ad in one placement (meta-graph.md §5.7)."""
+
+    body: str
     extra: Mapping[str, t.Any] = _extra()
 
 

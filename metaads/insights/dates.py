@@ -15,13 +15,27 @@ MAX_MONTHS = 37
 DateRange = tuple[dt.date, dt.date]
 
 
+def zone_of(account: AdAccount | None) -> dt.tzinfo:
+    """The account's time zone (UTC when there is no account, or it has none or an unknown one)."""
+    try:
+        return zoneinfo.ZoneInfo(account.timezone) if account is not None and account.timezone else dt.UTC
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return dt.UTC
+
+
 def account_today(account: AdAccount, now: dt.datetime | None = None) -> dt.date:
     """Today in the account's time zone (UTC when the account has none or an unknown one)."""
-    try:
-        zone: dt.tzinfo = zoneinfo.ZoneInfo(account.timezone) if account.timezone else dt.UTC
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = dt.UTC
-    return (now or dt.datetime.now(dt.UTC)).astimezone(zone).date()
+    return (now or dt.datetime.now(dt.UTC)).astimezone(zone_of(account)).date()
+
+
+def day_start(account: AdAccount | None, day: dt.date) -> dt.datetime:
+    """The instant (UTC) the account's ``day`` begins: its days are 23, 24 or 25 hours long."""
+    return dt.datetime.combine(day, dt.time(), zone_of(account)).astimezone(dt.UTC)
+
+
+def instants(account: AdAccount | None, since: dt.date, until: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """``since``..``until`` (the account's days, inclusive) as UTC instants [start, end)."""
+    return day_start(account, since), day_start(account, until + dt.timedelta(days=1))
 
 
 def months_back(day: dt.date, months: int) -> dt.date:

@@ -128,8 +128,8 @@ def log(
 
 def change_status(lead: Lead, target: LeadStatus, actor_id: int | None) -> StatusChange | None:
     """Move ``lead`` to ``target`` (409 listing the allowed statuses if it may not); None when it is
-    already there. Sets ``contacted_at`` / ``converted_at`` the first time (a lead that skips
-    ``contacted`` was contacted all the same); converting links the lead to a Person."""
+    already there. Sets ``contacted_at`` / ``qualified_at`` / ``converted_at`` the first time (a
+    lead that skips ``contacted`` was contacted all the same); converting links the lead to a Person."""
     if target == lead.status:
         return None
     allowed = allowed_transitions(lead)
@@ -140,6 +140,8 @@ def change_status(lead: Lead, target: LeadStatus, actor_id: int | None) -> Statu
     lead.status = target
     if target in PIPELINE[1:] and lead.contacted_at is None:
         lead.contacted_at = now
+    if target in PIPELINE[2:] and lead.qualified_at is None:
+        lead.qualified_at = now
     if target == LeadStatus.CONVERTED and lead.converted_at is None:
         lead.converted_at = now
     action = "converted" if target == LeadStatus.CONVERTED else "status_changed"
@@ -216,6 +218,7 @@ def bulk_update(ids: t.Sequence[int], update: LeadUpdate, actor: User | None) ->
         raise APIError(404, "not_found", f"No leads with the ids {', '.join(map(str, missing))}.", {"missing": missing})
     refused = {r["id"]: r for lead in leads if update.status and (r := refusal(lead, update.status))}
     if refused and len(refused) == len(leads):
+        assert update.status is not None  # only a status change can be refused
         raise APIError(
             409,
             "transition_not_allowed",

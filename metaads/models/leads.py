@@ -101,7 +101,10 @@ class Lead(IdMixin, Timestamps, db.Model):  # type: ignore[name-defined]
     status: Mapped[LeadStatus] = mapped_column(enum_type(LeadStatus), default=LeadStatus.NEW)
     notes: Mapped[str | None]
     assigned_to: Mapped[str | None] = mapped_column(sa.String(64))  # user id
+    # When the lead first reached each stage. Stages are cumulative: a lead that went straight
+    # from new to converted was contacted and qualified too, so all three are set at once.
     contacted_at: Mapped[dt.datetime | None]
+    qualified_at: Mapped[dt.datetime | None]
     converted_at: Mapped[dt.datetime | None]
 
     source: Mapped[LeadSource] = mapped_column(enum_type(LeadSource), default=LeadSource.WEBHOOK)

@@ -6,7 +6,7 @@ import re
 import typing as t
 
 # Handler modules register their routes on import.
-from metaads.sandbox import accounts, ads, batch, conversions, insights, leads, oauth, subscriptions  # noqa: F401
+from metaads.sandbox import accounts, ads, batch, conversions, insights, leads, oauth, previews, subscriptions  # noqa: F401
 from metaads.sandbox import config as sandbox_config
 from metaads.sandbox.errors import GraphError, permission_error, trace_id, unknown_path, unsupported
 from metaads.sandbox.faults import FaultRule, fault_error

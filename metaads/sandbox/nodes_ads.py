@@ -175,6 +175,17 @@ def _timezone_offset(call: Call, obj: Obj) -> float:
     return offset.total_seconds() / 3600 if offset else 0.0
 
 
+def _creative_image(call: Call, obj: Obj) -> str | None:
+    """Where Meta hosts the creative's image: a copy of the ``picture`` it was made from, or the
+    uploaded image of its ``image_hash``, on Meta's CDN; ``None`` for a creative without one."""
+    link = (obj.get("object_story_spec") or {}).get("link_data") or {}
+    if link.get("image_hash"):
+        return f"https://scontent.sandbox.fbcdn.net/v/t45.1600-4/{link['image_hash']}_n.jpg"
+    if link.get("picture") or obj.get("image_url"):
+        return f"https://scontent.sandbox.fbcdn.net/v/t45.1600-4/{obj['id']}_n.jpg"
+    return None
+
+
 def _business_name(call: Call, obj: Obj) -> str | None:
     business = call.state.store.get(obj.get("business_id", ""))
     return business["name"] if business else None
@@ -308,7 +319,7 @@ register(
             "status": stored("status"),
             "object_story_spec": stored("object_story_spec"),
             "object_story_id": stored("object_story_id"),
-            "image_url": stored("image_url"),
+            "image_url": _creative_image,
             "thumbnail_url": lambda call, obj: f"https://scontent.sandbox.fbcdn.net/v/t45/{obj['id']}_p64x64.jpg",
             "call_to_action_type": lambda call, obj: (
                 (obj.get("object_story_spec") or {}).get("link_data", {}).get("call_to_action", {}).get("type")

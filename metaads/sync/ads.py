@@ -254,6 +254,7 @@ class Store:
             row.metadata_ = {
                 **(row.metadata_ or {}),
                 "bid_strategy": data.bid_strategy,
+                "budget_remaining": data.budget_remaining,
                 "destination_type": data.destination_type,
                 "promoted_object": dict(data.promoted_object) if data.promoted_object is not None else None,
                 "updated_time": iso(data.updated_time),
@@ -277,7 +278,12 @@ class Store:
             row.preview_url = data.preview_shareable_link or row.preview_url
             row.thumbnail_url = data.thumbnail_url or row.thumbnail_url
             row.lead_gen_form_id = data.lead_gen_form_id
-            row.metadata_ = {**(row.metadata_ or {}), "page_id": data.page_id, "updated_time": iso(data.updated_time)}
+            row.metadata_ = {
+                **(row.metadata_ or {}),
+                "page_id": data.page_id,
+                "creative": dict(data.creative_content) if data.creative_content else (row.metadata_ or {}).get("creative"),
+                "updated_time": iso(data.updated_time),
+            }
             row.last_synced_at = self.now
         return rows
 

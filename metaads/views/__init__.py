@@ -10,11 +10,25 @@ from plugins.core.registry import platform_state
 bp = Blueprint("metaads", __name__, template_folder="../templates")
 bp.before_request(require_admin)
 
-from metaads.views import ads, api, conversions, insights, leads, pipeline, sync, test_leads  # noqa: E402,F401  (routes register on bp)
+from metaads.views import (  # noqa: E402,F401  (routes register on bp)
+    ad_previews,
+    ads,
+    api,
+    conversions,
+    dashboard,
+    insights,
+    lead_ads,
+    leads,
+    performance,
+    pipeline,
+    sync,
+    test_leads,
+)
 
 
 def register_menu(app: Flask) -> None:
     state = platform_state(app)
+    state.add_menu_item("Dashboard", "metaads.dashboard", order=5)
     state.add_menu_item("Leads", "metaads.leads_index", order=10)
     state.add_menu_item("Lead forms", "metaads.lead_forms_index", order=20)
     state.add_menu_item("Campaigns", "metaads.campaigns_index", order=30)

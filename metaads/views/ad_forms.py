@@ -10,7 +10,6 @@ import typing as t
 import uuid
 from collections.abc import Callable
 
-import sqlalchemy as sa
 from flask import abort, render_template, request, url_for
 from marshmallow import Schema, ValidationError, fields
 
@@ -29,7 +28,7 @@ from metaads.models.enums import DeliveryStatus
 from metaads.schemas import AdCampaignSchema, AdSchema, AdSetSchema, AdWriteSchema
 from plugins.core.extensions import db
 from plugins.core.http import APIError, wants_json
-from plugins.core.pages import done, request_body
+from plugins.core.pages import done, next_or, request_body
 
 #: What the forms offer (the schemas are the rule; these are the choices a page shows).
 CHOICES: dict[str, t.Any] = {
@@ -82,19 +81,24 @@ def detail_url(kind: str, row: AdObject) -> str:
 
 
 def set_status(row: AdObject, status: str) -> t.Any:
+    """Pause or resume ``row``. A browser goes back to the form's ``next`` (the dashboard's quick
+    actions), else to the object's page."""
     kind = writes.kind_of(row)
-    back = detail_url(kind, row)
+    back = next_or(detail_url(kind, row))
+    named = back != detail_url(kind, row)  # elsewhere, the message says which object it was about
     action = "pause" if status == "PAUSED" else "resume"
 
     def write() -> t.Any:
         writes.update(row, {"status": status}, action=action)
-        return written(kind, row, False, message=f"{LABEL[kind]} {'paused' if status == 'PAUSED' else 'resumed'}.")
+        text = f"{LABEL[kind]} {'paused' if status == 'PAUSED' else 'resumed'}."
+        return written(kind, row, False, message=f"{row.name}: {text}" if named else text, back=back)
 
-    return form_write(write, lambda errors, error, notice: flash_back(back, error))
+    return form_write(write, lambda errors, error, notice: flash_back(back, error, row.name if named else None))
 
 
-def flash_back(back: str, error: APIError | None) -> t.Any:
-    return done((error.description if error else None) or "That did not work.", back, {}, category="error")
+def flash_back(back: str, error: APIError | None, name: str | None = None) -> t.Any:
+    reason = (error.description if error else None) or "That did not work."
+    return done(f"{name}: {reason}" if name else reason, back, {}, category="error")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,14 +108,25 @@ class Verdict:
     message: str
 
 
-def written(kind: str, row: AdObject | None, checked: bool, *, created: bool = False, message: str = "") -> t.Any:
+def written(
+    kind: str, row: AdObject | None, checked: bool, *, created: bool = False, message: str = "", back: str | None = None
+) -> t.Any:
     if checked:
         return Verdict(f"Meta accepts this {LABEL[kind].lower()}: nothing was {'created' if created else 'changed'} yet.")
     assert row is not None
     key, schema = KEYS[kind]
-    back = detail_url(kind, row)
+    back = back or list_return() or detail_url(kind, row)
     text = message or f"{LABEL[kind]} {'created' if created else 'saved'} at Meta."
     return done(text, back, {key: schema().dump(row)}, status=201 if created else 200)
+
+
+def list_return() -> str | None:
+    """The list a change was made from (an inline budget edit's ``next``), to go back to it;
+    None for anything but one of the ads lists."""
+    wanted = request.form.get("next", "") if not request.is_json else ""
+    lists = [url_for(endpoint) for endpoint in ("metaads.campaigns_index", "metaads.adsets_index", "metaads.ads_index")]
+    safe = "//" not in wanted and "\\" not in wanted
+    return wanted if safe and any(wanted == base or wanted.startswith(base + "?") for base in lists) else None
 
 
 FormPage = Callable[[dict[str, t.Any], "APIError | None", "str | None"], t.Any]
@@ -228,19 +243,3 @@ def history_json(row: t.Any) -> list[dict[str, t.Any]]:
 
 def object_or_404(model: type[t.Any], object_id: int) -> t.Any:
     return db.session.get(model, object_id) or abort(404, description=f"No such {model.__name__}.")
-
-
-def filtered(query: sa.Select[t.Any], filters: dict[str, tuple[t.Any, type]]) -> sa.Select[t.Any]:
-    """``?name=value`` for each filter given; a value of the wrong kind is a 400."""
-    for name, (column, kind) in filters.items():
-        raw = request.args.get(name)
-        if raw is None or raw == "":
-            continue
-        try:
-            value = kind(raw)
-        except ValueError:
-            raise APIError(
-                400, "validation_error", f"{name} must be a whole number.", {"fields": {name: ["not an integer"]}}
-            ) from None
-        query = query.where(column == value)
-    return query

@@ -11,10 +11,10 @@ from __future__ import annotations
 import typing as t
 
 import sqlalchemy as sa
-from flask import abort, request
+from flask import abort, make_response, request
 from marshmallow import ValidationError
 
-from metaads.ads import params, writes
+from metaads.ads import describe, params, previews, writes
 from metaads.ads.inputs import (
     AdCreateSchema,
     AdSetCreateSchema,
@@ -27,10 +27,8 @@ from metaads.models import Ad, AdAccount, AdCampaign, AdSet, LeadForm
 from metaads.schemas import AdAccountSchema, AdCampaignSchema, AdSchema, AdSetSchema
 from metaads.views import bp
 from metaads.views.ad_forms import (
-    CHOICES,
     WRITE_ERRORS,
     CheckedSchema,
-    filtered,
     form_page,
     form_values,
     form_write,
@@ -41,12 +39,23 @@ from metaads.views.ad_forms import (
     write_body,
     written,
 )
+from metaads.views.ad_table import (
+    BULK_ERRORS,
+    LIST_ANSWER,
+    LIST_QUERY,
+    AdsBulkAnswerSchema,
+    AdsBulkSchema,
+    ad_list,
+    bulk_write,
+    parent,
+)
 from metaads.views.insights import performance_fields
 from metaads.views.leads import user_names
 from plugins.core.apidoc import documented, one_of, page_of
 from plugins.core.extensions import db
-from plugins.core.http import APIError
+from plugins.core.http import APIError, wants_json
 from plugins.core.pages import PagingSchema, offset_list, respond
+from plugins.core.security import policy_with
 
 # --- accounts ---------------------------------------------------------------------------------
 
@@ -70,26 +79,15 @@ def account_detail(account_id: int) -> t.Any:
 
 
 @bp.get("/campaigns")
-@documented(answers=page_of("campaigns", AdCampaignSchema), query=PagingSchema)
+@documented(answers=LIST_ANSWER["campaign"], query=LIST_QUERY["campaign"])
 def campaigns_index() -> t.Any:
-    query = sa.select(AdCampaign).options(sa.orm.joinedload(AdCampaign.ad_account))
-    query = filtered(
-        query,
-        {
-            "ad_account_id": (AdCampaign.ad_account_id, int),
-            "status": (AdCampaign.status, str),
-            "effective_status": (AdCampaign.effective_status, str),
-            "objective": (AdCampaign.objective, str),
-        },
-    )
-    if q := (request.args.get("q") or "").strip():
-        query = query.where(sa.func.lower(AdCampaign.name).contains(q.lower(), autoescape=True))
-    payload, campaigns = offset_list("campaigns", query, (AdCampaign.name, AdCampaign.id), AdCampaignSchema(many=True).dump)
-    payload["campaigns"] = performance_fields("campaign", payload["campaigns"])
-    accounts = db.session.execute(sa.select(AdAccount).order_by(AdAccount.name)).scalars().all()
-    return respond(
-        "metaads/campaigns/index.html", payload, campaign_rows=campaigns, accounts=accounts, args=request.args, **CHOICES
-    )
+    return ad_list("campaign", "metaads/campaigns/index.html")
+
+
+@bp.post("/campaigns/bulk")
+@documented(answers=AdsBulkAnswerSchema, body=AdsBulkSchema, errors=BULK_ERRORS)
+def campaigns_bulk() -> t.Any:
+    return bulk_write("campaign")
 
 
 @bp.get("/campaigns/new")
@@ -179,14 +177,15 @@ def _campaign_form(
 
 
 @bp.get("/adsets")
-@documented(answers=page_of("adsets", AdSetSchema), query=PagingSchema)
+@documented(answers=LIST_ANSWER["adset"], query=LIST_QUERY["adset"])
 def adsets_index() -> t.Any:
-    query = sa.select(AdSet).options(sa.orm.joinedload(AdSet.campaign).joinedload(AdCampaign.ad_account))
-    query = filtered(query, {"campaign_id": (AdSet.campaign_id, int), "status": (AdSet.status, str)})
-    payload, rows = offset_list("adsets", query, (AdSet.name, AdSet.id), AdSetSchema(many=True).dump)
-    campaign_id = request.args.get("campaign_id")
-    campaign = db.session.get(AdCampaign, int(campaign_id)) if campaign_id else None
-    return respond("metaads/adsets/index.html", payload, adset_rows=rows, campaign_obj=campaign)
+    return ad_list("adset", "metaads/adsets/index.html", campaign_obj=parent(AdCampaign, request.args.get("campaign_id")))
+
+
+@bp.post("/adsets/bulk")
+@documented(answers=AdsBulkAnswerSchema, body=AdsBulkSchema, errors=BULK_ERRORS)
+def adsets_bulk() -> t.Any:
+    return bulk_write("adset")
 
 
 @bp.get("/adsets/new")
@@ -225,9 +224,18 @@ def adset_create() -> t.Any:
 @bp.get("/adsets/<int:adset_id>")
 @documented(answers=with_history("adset", AdSetSchema))
 def adset_detail(adset_id: int) -> t.Any:
+    """The ad set; its page says its targeting in words (the JSON keeps Meta's ``targeting``)."""
     ad_set = object_or_404(AdSet, adset_id)
     payload = {"adset": AdSetSchema().dump(ad_set), "writes": history_json(ad_set)}
-    return respond("metaads/adsets/detail.html", payload, adset_obj=ad_set, write_rows=writes.history(ad_set), names=user_names())
+    context: dict[str, t.Any] = {} if wants_json() else {"summary": describe.summarise(ad_set)}
+    return respond(
+        "metaads/adsets/detail.html",
+        payload,
+        adset_obj=ad_set,
+        write_rows=writes.history(ad_set),
+        names=user_names(),
+        **context,
+    )
 
 
 @bp.get("/adsets/<int:adset_id>/edit")
@@ -278,14 +286,20 @@ def _adset_form(
 
 
 @bp.get("/ads")
-@documented(answers=page_of("ads", AdSchema), query=PagingSchema)
+@documented(answers=LIST_ANSWER["ad"], query=LIST_QUERY["ad"])
 def ads_index() -> t.Any:
-    query = sa.select(Ad).join(AdSet, Ad.ad_set_id == AdSet.id).options(sa.orm.contains_eager(Ad.ad_set))
-    query = filtered(
-        query, {"ad_set_id": (Ad.ad_set_id, int), "campaign_id": (AdSet.campaign_id, int), "status": (Ad.status, str)}
+    return ad_list(
+        "ad",
+        "metaads/ads/index.html",
+        campaign_obj=parent(AdCampaign, request.args.get("campaign_id")),
+        adset_obj=parent(AdSet, request.args.get("ad_set_id")),
     )
-    payload, rows = offset_list("ads", query, (Ad.name, Ad.id), AdSchema(many=True).dump)
-    return respond("metaads/ads/index.html", payload, ad_rows=rows)
+
+
+@bp.post("/ads/bulk")
+@documented(answers=AdsBulkAnswerSchema, body=AdsBulkSchema, errors=BULK_ERRORS)
+def ads_bulk() -> t.Any:
+    return bulk_write("ad")
 
 
 @bp.get("/ads/new")
@@ -314,14 +328,29 @@ def ad_create() -> t.Any:
 @bp.get("/ads/<int:ad_id>")
 @documented(answers=with_history("ad", AdSchema))
 def ad_detail(ad_id: int) -> t.Any:
+    """The ad; its page shows what its creative says (as last synced: no call to Meta) and the
+    lead form its button opens, with that form's leads."""
     ad = object_or_404(Ad, ad_id)
-    # The form the ad's call to action opens, by Meta's id (the ads sync stores it on the ad).
-    opens = sa.select(LeadForm).where(LeadForm.meta_form_id == ad.lead_gen_form_id).limit(1)
-    lead_form = db.session.execute(opens).scalar_one_or_none() if ad.lead_gen_form_id else None
     payload = {"ad": AdSchema().dump(ad), "writes": history_json(ad)}
-    return respond(
-        "metaads/ads/detail.html", payload, ad_obj=ad, lead_form=lead_form, write_rows=writes.history(ad), names=user_names()
+    if wants_json():
+        return respond("metaads/ads/detail.html", payload)
+    creative = describe.creative_of(ad)
+    response = make_response(
+        respond(
+            "metaads/ads/detail.html",
+            payload,
+            ad_obj=ad,
+            creative=creative,
+            lead_form=describe.lead_form_of(ad),
+            ad_formats=previews.AD_FORMATS,
+            write_rows=writes.history(ad),
+            names=user_names(),
+        )
     )
+    if creative.image_origin:
+        # The creative's image is on Meta's CDN: this page may load images from that one host.
+        response.headers["Content-Security-Policy"] = policy_with(img_src=[creative.image_origin])
+    return response
 
 
 @bp.get("/ads/<int:ad_id>/edit")

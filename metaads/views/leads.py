@@ -8,6 +8,7 @@ routes answer JSON clients with JSON (``PATCH`` for updates); the helpers that a
 
 from __future__ import annotations
 
+import collections
 import typing as t
 
 import sqlalchemy as sa
@@ -46,7 +47,7 @@ from metaads.leads.workflow import (
     commit,
     is_reopen,
 )
-from metaads.models import Ad, AdCampaign, Lead, LeadForm
+from metaads.models import Ad, AdCampaign, AdSet, Lead, LeadForm
 from metaads.models.enums import LeadStatus
 from metaads.schemas import ConversionEventSchema, LeadFormSchema, LeadSchema
 from metaads.views import bp
@@ -239,7 +240,7 @@ def list_context(
         "campaigns": db.session.execute(
             sa.select(AdCampaign.meta_campaign_id, AdCampaign.name).order_by(AdCampaign.name).limit(500)
         ).all(),
-        "ads": db.session.execute(sa.select(Ad.meta_ad_id, Ad.name).order_by(Ad.name).limit(500)).all(),
+        "ads": ad_choices(filters.campaign_id),
         "statuses": list(LeadStatus),
         "page_sizes": PAGE_SIZES,
         "sort_url": sort_url,
@@ -248,6 +249,18 @@ def list_context(
         "now": utcnow(),
         "page_names": page_names(),
     }
+
+
+def ad_choices(campaign_id: str | None) -> list[tuple[str, str]]:
+    """The ad filter's options, (Meta's id, name) from the synced ads: the chosen campaign's ads
+    when one is chosen. Ads Manager's "Ad 1" is in many ad sets: a name that repeats carries its
+    ad set's name."""
+    query = sa.select(Ad.meta_ad_id, Ad.name, AdSet.name).join(AdSet, Ad.ad_set_id == AdSet.id)
+    if campaign_id:
+        query = query.join(AdCampaign, AdSet.campaign_id == AdCampaign.id).where(AdCampaign.meta_campaign_id == campaign_id)
+    rows = db.session.execute(query.order_by(Ad.name, AdSet.name, Ad.id).limit(500)).all()
+    repeated = {name for name, times in collections.Counter(name for _, name, _ in rows).items() if times > 1}
+    return [(meta_id, f"{name} · {ad_set}" if name in repeated else name) for meta_id, name, ad_set in rows]
 
 
 def page_names() -> dict[str, str]:

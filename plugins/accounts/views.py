@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -16,6 +14,7 @@ from plugins.accounts.service import find_user, normalise_email
 from plugins.accounts.throttle import is_throttled, record_attempt
 from plugins.core.extensions import db
 from plugins.core.models import utcnow
+from plugins.core.pages import is_local_path
 from plugins.core.registry import platform_state
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
@@ -28,11 +27,7 @@ class LoginForm(FlaskForm):
 
 def safe_next(target: str | None) -> str:
     """Only a path on this site: never an absolute URL or a scheme-relative ``//host``; else home."""
-    default = platform_state().home_endpoint()
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return str(url_for(default))
-    parts = urlsplit(target)
-    return target if not parts.scheme and not parts.netloc else str(url_for(default))
+    return target if target and is_local_path(target) else str(url_for(platform_state().home_endpoint()))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typing as t
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, has_request_context, request, url_for
 
 # Imported for their effects too: sqlite tunes connections; failures' table must be known to migrations.
 from plugins.core import cli_errors, crypto, failures, http, jobs, migrations, security, settings, sqlite  # noqa: F401
@@ -70,4 +70,10 @@ def _init_extensions(app: Flask) -> None:
 def _layout_context() -> dict[str, t.Any]:
     state = platform_state()
     banners = [banner for provider in state.banners if (banner := provider()) is not None]
-    return {"admin_menu": state.admin_menu, "banners": banners, "home_endpoint": state.home_endpoint()}
+    current = state.current_menu_item(request.path, url_for) if has_request_context() else None
+    return {
+        "admin_menu": state.admin_menu,
+        "banners": banners,
+        "home_endpoint": state.home_endpoint(),
+        "current_menu_item": current,
+    }

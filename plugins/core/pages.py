@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import typing as t
 from collections.abc import Collection
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import flash, jsonify, redirect, render_template, request
@@ -88,6 +89,25 @@ def error_text(exc: ValidationError | APIError) -> str:
 
 
 # --- reading the request ----------------------------------------------------------------------
+
+
+def is_local_path(target: str | None) -> bool:
+    """A path on this site, never another site: no scheme, no host, no ``//``, no backslash, no
+    whitespace or control characters (browsers drop tabs and newlines from a URL, which would
+    turn ``/<tab>/x`` into ``//x``)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return False
+    if any(ord(char) < 33 or ord(char) == 127 for char in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def next_or(default: str) -> str:
+    """Where a posted form asks to go back to (its ``next`` field) when that is a path on this
+    site, else ``default``."""
+    wanted = request.form.get("next", "")
+    return wanted if is_local_path(wanted) else default
 
 
 def request_body(*, lists: Collection[str] = ()) -> dict[str, t.Any]:

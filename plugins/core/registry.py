@@ -81,6 +81,24 @@ class PlatformState:
             raise RuntimeError(f"a periodic job named {job.name!r} is already registered")
         self.periodic_jobs.append(job)
 
+    def current_menu_item(self, path: str, url_of: t.Callable[[str], str]) -> str | None:
+        """The endpoint of the menu entry ``path`` belongs to: the entry whose URL is the longest
+        one ``path`` equals or lies under. An entry whose URL holds other entries (a home page at
+        ``/admin/x/`` above ``/admin/x/leads``) is current on its own page only, not on every page
+        under it."""
+        here = path.rstrip("/")
+        sections = {item.endpoint: url_of(item.endpoint).rstrip("/") for item in self.admin_menu}
+
+        def holds_others(section: str) -> bool:
+            return any(other != section and other.startswith(section + "/") for other in sections.values())
+
+        found = [
+            endpoint
+            for endpoint, section in sections.items()
+            if here == section or (here.startswith(section + "/") and not holds_others(section))
+        ]
+        return max(found, key=lambda endpoint: len(sections[endpoint]), default=None)
+
     def set_home(self, endpoint: str) -> None:
         if self.home is not None:
             raise RuntimeError(f"the home page is already {self.home!r}")

@@ -25,6 +25,7 @@ PAGE_ONLY = {
     "metaads.adset_edit": "the ad set edit form (its JSON twin is PATCH adsets/<id>)",
     "metaads.ad_new": "the new-ad form (its JSON twin is POST ads)",
     "metaads.ad_edit": "the ad edit form (its JSON twin is PATCH ads/<id>)",
+    "metaads.lead_ad_new": "the new-lead-ad form (its JSON twin is POST lead-ads)",
 }
 
 

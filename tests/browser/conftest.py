@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import ROOT
+
 if t.TYPE_CHECKING:
     from flask import Flask
     from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Response
 
-ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -162,7 +163,8 @@ def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.da
 def seed(app: Flask) -> dict[str, int]:
     """A small, realistic data set: unicode names and answers, a multi-value answer, every
     lead status, every delivery status, a EUR and a JPY account."""
-    from metaads.models import Ad, AdAccount, AdCampaign, AdSet, Lead, LeadActivity, LeadForm, SyncRun, WebhookInbox
+    from metaads.insights.dates import account_today
+    from metaads.models import Ad, AdAccount, AdCampaign, AdInsight, AdSet, Lead, LeadActivity, LeadForm, SyncRun, WebhookInbox
     from metaads.models.enums import (
         AccountStatus,
         DeliveryStatus,
@@ -507,6 +509,22 @@ def seed(app: Flask) -> dict[str, int]:
                 finished_at=at(2026, 3, 14, 9, 1),
                 counts={"fetched": 12, "created": 1, "missed_by_webhook": 1},
             ),
+            # The spring campaign's delivery, as the insights sync stores it: yesterday in the
+            # account's time zone, so the lists' default range (the last 30 days) shows it.
+            AdInsight(
+                ad_id=ad.id,
+                ad_set_id=berlin.id,
+                campaign_id=spring.id,
+                ad_account_id=eur.id,
+                date=account_today(eur) - dt.timedelta(days=1),
+                impressions=spring.impressions,
+                clicks=spring.clicks,
+                link_clicks=spring.clicks,
+                reach=spring.impressions // 2,
+                spend=spring.spend,
+                leads=spring.leads,
+                currency=eur.currency,
+            ),
         ]
     )
     db.session.commit()
@@ -610,8 +628,10 @@ def open_tab(
     return context, tab
 
 
-def log_in(tab: Tab, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> None:
-    tab.goto("/login")
+def log_in(tab: Tab, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD, *, then: str | None = None) -> None:
+    """Log in through the form; land where login sends an admin (the dashboard), or on ``then``
+    (the login page's ``next``)."""
+    tab.goto("/login" + (f"?next={then}" if then else ""))
     tab.page.get_by_label("Email").fill(email)
     tab.page.get_by_label("Password").fill(password)
     tab.page.get_by_role("button", name="Log in").click()
@@ -622,7 +642,7 @@ def logged_in_state(browser: Browser, server: LiveServer, shots: Path) -> t.Any:
     context, tab = open_tab(browser, server, shots)
     try:
         log_in(tab)
-        assert tab.page.url.endswith("/admin/meta-ads/leads"), tab.page.url
+        assert tab.page.url.endswith("/admin/meta-ads/"), tab.page.url  # admins land on the dashboard
         return context.storage_state()
     finally:
         context.close()

@@ -21,6 +21,13 @@ HTTP_ERROR_LOG = "Failed to load resource: the server responded with a status of
 #: (nav label, path, h1 text, texts the page must show, screenshot name)
 NAV_PAGES = [
     (
+        "Dashboard",
+        "/admin/meta-ads/",
+        "Dashboard",
+        ["Acme Bikes EU", "Acme Bikes Japan", "Funnel per campaign", "Lead forms"],
+        "dashboard",
+    ),
+    (
         "Leads",
         "/admin/meta-ads/leads",
         "Leads",
@@ -108,7 +115,7 @@ def test_log_out(browser: Browser, live_server: LiveServer, screenshots: Path) -
     context, tab = open_tab(browser, live_server, screenshots)
     try:
         log_in(tab, LOGOUT_EMAIL)
-        assert h1(tab).startswith("Leads")
+        assert h1(tab).startswith("Dashboard")
         tab.page.get_by_role("button", name="Log out").click()
         tab.page.wait_for_url("**/login")
         expect(tab.page.locator(".flash-info")).to_have_text("You are logged out.")
@@ -365,7 +372,7 @@ def test_ad_account_detail(admin_tab: Tab, live_server: LiveServer) -> None:
     expect(stats).to_contain_text("1,234.56")  # 123456 minor units of EUR
     expect(stats).to_contain_text("5,000.00")
     expect(stats).to_contain_text("20.50")
-    expect(main.locator("table tbody tr")).to_have_count(3)
+    expect(main.locator('[aria-labelledby="campaigns-heading"] table tbody tr')).to_have_count(3)
     expect(main).to_contain_text("Europe/Berlin")
     admin_tab.screenshot("ad-account-detail")
     admin_tab.assert_clean()
@@ -386,7 +393,7 @@ def test_campaign_detail(admin_tab: Tab, live_server: LiveServer) -> None:
     expect(main.locator(".page-header .badge-ACTIVE")).to_have_text("Active")
     expect(main.locator(".stats")).to_contain_text("987.65")
     expect(main.locator(".stats")).to_contain_text("154,321")
-    expect(main.locator("table tbody tr")).to_have_count(2)
+    expect(main.locator('[aria-labelledby="adsets-heading"] table tbody tr')).to_have_count(2)
     expect(main).to_contain_text("Berlin 25–45 cyclists")
     expect(main).to_contain_text("25.00")  # the daily budget, 2500 cents
     admin_tab.screenshot("campaign-detail")
@@ -452,7 +459,7 @@ def test_not_found_page(admin_tab: Tab) -> None:
     expect(admin_tab.page.locator("main")).to_contain_text("No such lead.")
     admin_tab.screenshot("error-404")
     admin_tab.page.get_by_role("link", name="Go to the home page").click()
-    admin_tab.page.wait_for_url("**/admin/meta-ads/leads")
+    admin_tab.page.wait_for_url("**/admin/meta-ads/")
     admin_tab.assert_clean(allow=[HTTP_ERROR_LOG])
 
 
@@ -514,6 +521,7 @@ def test_empty_states(empty_tab: Tab) -> None:
         ("/admin/meta-ads/lead-forms", "No lead forms yet"),
         ("/admin/meta-ads/campaigns", "No campaigns yet"),
         ("/admin/meta-ads/accounts", "No ad accounts yet"),
+        ("/admin/meta-ads/", "No ad accounts yet"),
         ("/admin/persons/", "No persons yet"),
     ]:
         empty_tab.goto(path)
@@ -548,6 +556,7 @@ def test_mobile_leads_list_and_detail(mobile_tab: Tab, live_server: LiveServer) 
 @pytest.mark.parametrize(
     "path_key",
     [
+        "/admin/meta-ads/",
         "/admin/meta-ads/lead-forms",
         "/admin/meta-ads/campaigns",
         "/admin/meta-ads/accounts",

@@ -51,7 +51,7 @@ def test_sync_buttons_on_ad_accounts_and_lead_forms(empty_tab: Tab) -> None:
 
 def test_the_export_page_names_its_filters(leads_tab: Tab, leads_server: LiveServer) -> None:
     page = leads_tab.page
-    log_in(leads_tab)
+    log_in(leads_tab, then="/admin/meta-ads/leads")
     page.locator("#filter-form").select_option(label=FORM_NAME)
     page.locator("#filter-assignee").select_option(label=ADMIN_NAME)
     page.get_by_role("button", name="Filter").click()
@@ -97,7 +97,7 @@ def test_a_bulk_change_says_which_leads_it_left_and_why(leads_tab: Tab, leads_se
 
 def change_two(leads_tab: Tab) -> None:
     page = leads_tab.page
-    log_in(leads_tab)
+    log_in(leads_tab, then="/admin/meta-ads/leads")
     table = page.locator("main table")
     table.get_by_label("Select Ana Fresh").check()
     table.get_by_label("Select Bo Bought").check()

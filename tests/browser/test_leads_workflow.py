@@ -26,7 +26,7 @@ def flash(tab: Tab) -> str:
 
 def test_filter_open_and_work_a_lead_through_to_converted(leads_tab: Tab, leads_server: LiveServer) -> None:
     page = leads_tab.page
-    log_in(leads_tab)
+    log_in(leads_tab, then=LEADS)
     assert urlsplit(page.url).path == LEADS
     page.locator(".tabs").get_by_role("link", name=re.compile(r"^New")).click()
     page.wait_for_load_state()
@@ -94,7 +94,7 @@ def test_filter_open_and_work_a_lead_through_to_converted(leads_tab: Tab, leads_
 
 def test_bulk_change_two_leads(leads_tab: Tab) -> None:
     page = leads_tab.page
-    log_in(leads_tab)
+    log_in(leads_tab, then=LEADS)
     table = page.locator("main table")
     select_all = table.get_by_label("Select every lead on this page")
     expect(select_all).to_be_visible()  # shown by platform.js
@@ -121,7 +121,7 @@ def test_bulk_change_two_leads(leads_tab: Tab) -> None:
 
 def test_export_what_the_filters_show(leads_tab: Tab) -> None:
     page = leads_tab.page
-    log_in(leads_tab)
+    log_in(leads_tab, then=LEADS)
     page.get_by_label("Search").fill("example.no")
     page.get_by_role("button", name="Filter").click()
     page.wait_for_load_state()
@@ -157,7 +157,7 @@ def test_export_what_the_filters_show(leads_tab: Tab) -> None:
 
 def test_a_forms_questions(leads_tab: Tab, leads_server: LiveServer) -> None:
     page = leads_tab.page
-    log_in(leads_tab)
+    log_in(leads_tab, then=LEADS)
     page.locator(".mainnav").get_by_role("link", name="Lead forms", exact=True).click()
     page.wait_for_load_state()
     page.get_by_role("link", name="Probefahrt anfragen — test ride request").click()
@@ -177,7 +177,7 @@ def test_a_forms_questions(leads_tab: Tab, leads_server: LiveServer) -> None:
 
 def test_erase_a_leads_personal_data_after_confirming(leads_tab: Tab) -> None:
     page = leads_tab.page
-    log_in(leads_tab)
+    log_in(leads_tab, then=LEADS)
     page.get_by_role("link", name="Maximilian Mustermann-Schwarzenberger").click()
     page.wait_for_load_state()
     page.get_by_role("link", name="Delete personal data…").click()

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.conftest import ROOT
 from tests.plugins.core.test_redis_outage import free_port, wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "TOKEN_ENCRYPTION_KEY")
 
 

@@ -2,12 +2,19 @@
    - The current item of a sideways-scrolling main nav is scrolled into view.
    - Table rows marked data-href open their record when clicked anywhere on the row (the row
      still holds a real link for keyboards, screen readers and middle-clicks).
-   - A bulk form (form.bulk) gets a "select all" checkbox and says how many rows are selected;
+   - A bulk form (form.bulk) gets a "select all" checkbox and says how many rows are selected
+     (its .bulk-selected may name the rows with data-one / data-many: "3 campaigns selected:");
      without this file each row's checkbox still works on its own.
    - An element with an id and data-live is replaced every few seconds by the same element of a
      fresh copy of the page, until the fresh one no longer says data-live (or five minutes pass).
    - A hidden notice marked data-poll-url asks that URL (as JSON) every 30 seconds for its
-     `count`; when it grew past data-poll-count the notice shows "N new leads — show". */
+     `count`; when it grew past data-poll-count the notice shows "N new leads — show".
+   - An element marked data-currency-of="<select id>" shows the data-currency of that select's
+     chosen option (an amount's currency follows the chosen ad account).
+   - A form marked data-row-action (a quick action in a table row with an id) is posted without
+     leaving the page: the rows showing the same object (same data-row) are replaced by their
+     fresh copies, and the row says how it went in its [data-row-result] (data-done, or the
+     error's message). Without this file the form posts and the page comes back. */
 (function () {
   "use strict";
 
@@ -46,7 +53,9 @@
       var chosen = Array.prototype.filter.call(boxes, function (box) { return box.checked; }).length;
       all.checked = chosen === boxes.length;
       all.indeterminate = chosen > 0 && chosen < boxes.length;
-      if (status) status.textContent = chosen ? (chosen === 1 ? "1 lead selected:" : chosen + " leads selected:") : "";
+      var one = (status && status.getAttribute("data-one")) || "lead";
+      var many = (status && status.getAttribute("data-many")) || "leads";
+      if (status) status.textContent = chosen ? (chosen === 1 ? "1 " + one + " selected:" : chosen + " " + many + " selected:") : "";
     }
 
     all.hidden = false;
@@ -77,6 +86,67 @@
     }
 
     window.setTimeout(refresh, LIVE_EVERY_MS);
+  });
+
+  // An amount's currency follows the chosen ad account.
+  Array.prototype.forEach.call(document.querySelectorAll("[data-currency-of]"), function (affix) {
+    var select = document.getElementById(affix.getAttribute("data-currency-of"));
+    if (!select) return;
+    var fallback = affix.textContent;
+    function update() {
+      var option = select.options[select.selectedIndex];
+      affix.textContent = (option && option.getAttribute("data-currency")) || fallback;
+    }
+    select.addEventListener("change", update);
+    update();
+  });
+
+  // Quick actions in a row: post, then show the rows as the server now has them.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-row-action") || !window.fetch) return;
+    var row = form.closest("[id]");
+    if (!row) return;
+    event.preventDefault();
+    var button = form.querySelector("button");
+    if (button) button.disabled = true;
+
+    function say(target, text, failed) {
+      var result = target.querySelector("[data-row-result]");
+      if (!result) return;
+      result.textContent = text;
+      result.classList.toggle("row-result-error", failed);
+    }
+
+    window.fetch(form.action, {
+      method: "POST", body: new FormData(form), headers: { Accept: "application/json" }, credentials: "same-origin"
+    })
+      .then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (body) {
+          if (!response.ok) throw new Error((body && body.error && body.error.message) || "That did not work.");
+        });
+      })
+      .then(function () {
+        return window.fetch(window.location.href, { headers: { Accept: "text/html" }, credentials: "same-origin" })
+          .then(function (response) { return response.text(); })
+          .then(function (html) {
+            var fresh = new DOMParser().parseFromString(html, "text/html");
+            var key = row.getAttribute("data-row");
+            var rows = key ? document.querySelectorAll('[data-row="' + key + '"]') : [row];
+            var acted = row;
+            Array.prototype.forEach.call(rows, function (old) {
+              var copy = fresh.getElementById(old.id);
+              if (!copy) return;
+              old.replaceWith(copy);
+              if (old === row) acted = copy;
+            });
+            say(acted, form.getAttribute("data-done") || "Done.", false);
+          });
+      })
+      .catch(function (error) {
+        if (button) button.disabled = false;
+        say(row, error.message, true);
+      });
   });
 
   // "3 new leads — show": the list's own JSON, asked again while the page is open.

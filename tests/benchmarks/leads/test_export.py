@@ -24,8 +24,8 @@ import requests
 from cryptography.fernet import Fernet
 
 from metaads.leads.export import SEED_COLUMNS
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 TARGET_ROWS_PER_S = 50_000
 RSS_LIMIT_MB = 200.0
 

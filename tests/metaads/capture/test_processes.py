@@ -28,10 +28,8 @@ from metaads.sandbox import webhooks as sandbox_webhooks
 from plugins.core import jobs
 from plugins.core.extensions import db
 from plugins.core.registry import platform_state
-from tests.conftest import POSTGRES_URL, running_app
+from tests.conftest import POSTGRES_URL, ROOT, running_app
 from tests.metaads.conftest import APP_SECRET, deliver
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:

@@ -132,3 +132,33 @@ def test_event_request_refusal_is_an_sdk_error(api: FacebookAdsApi, state: Sandb
     with pytest.raises(FacebookRequestError) as caught:
         EventRequest(events=[event], pixel_id=str(state.seed.dataset_id)).execute()
     assert (caught.value.api_error_code(), caught.value.api_error_subcode()) == (100, 2804003)
+
+
+def test_bulk_status_changes_in_an_sdk_batch_with_a_refusal_and_a_null(api: FacebookAdsApi, state: SandboxState) -> None:
+    """What metaads' bulk pause / resume relies on, seen through Meta's own SDK: each update gets
+    its own answer (a refusal in Meta's words for the others to go on), and an update Meta
+    answered null comes back in the retry batch, not done."""
+    made = state.bulk_ads(state.seed.ad_accounts["EUR"], 4, 1, 1)
+    archived, refused, timed_out, fine = made["ids"]["campaigns"]
+    Campaign(archived).api_update(params={"status": Campaign.Status.archived})
+    state.add_fault(kind="batch_null", path=f"^/{timed_out}$", method="POST")
+    done: list[str] = []
+    failures: list[t.Any] = []
+    batch = api.new_batch()
+    for campaign in (archived, refused, timed_out, fine):
+        Campaign(campaign).api_update(
+            params={"status": Campaign.Status.active if campaign == archived else Campaign.Status.paused},
+            batch=batch,
+            success=lambda response, campaign=campaign: done.append(campaign),
+            failure=failures.append,
+        )
+    state.add_fault(kind="permission", path=f"^/{refused}$", method="POST")
+
+    retry = batch.execute()
+
+    assert sorted(done) == sorted([fine])
+    errors = sorted((f.error().api_error_subcode() or 0, f.error().api_error_code()) for f in failures)
+    assert errors == [(0, 200), (1885088, 100)]
+    assert retry is not None and len(retry) == 1  # the null answer: the SDK hands it back to retry
+    assert state.store.objects[timed_out]["status"] == "ACTIVE"  # it did not run
+    assert retry.execute() is None and state.store.objects[timed_out]["status"] == "PAUSED"

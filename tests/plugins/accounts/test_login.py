@@ -10,10 +10,10 @@ from plugins.core.extensions import db
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, csrf_token, login
 
 
-def test_login_lands_on_the_leads_and_shows_the_shell(client: FlaskClient, admin: t.Any) -> None:
+def test_login_lands_on_the_dashboard_and_shows_the_shell(client: FlaskClient, admin: t.Any) -> None:
     response = login(client, ADMIN_EMAIL, ADMIN_PASSWORD)
     assert response.status_code == 302
-    assert response.headers["Location"].endswith("/admin/meta-ads/leads")
+    assert response.headers["Location"].endswith("/admin/meta-ads/")
     page = client.get("/admin/meta-ads/leads").get_data(as_text=True)
     for item in ("Leads", "Lead forms", "Campaigns", "Ad accounts", "Connections", "Persons", "Log out"):
         assert item in page
@@ -66,9 +66,10 @@ def test_a_64_character_password_works(client: FlaskClient) -> None:
 def test_next_only_goes_to_this_site(client: FlaskClient, admin: t.Any) -> None:
     for target, expected in [
         ("/admin/persons/", "/admin/persons/"),
-        ("https://evil.test/", "/admin/meta-ads/leads"),
-        ("//evil.test/x", "/admin/meta-ads/leads"),
-        ("/\\evil.test", "/admin/meta-ads/leads"),
+        ("https://evil.test/", "/admin/meta-ads/"),
+        ("//evil.test/x", "/admin/meta-ads/"),
+        ("/\\evil.test", "/admin/meta-ads/"),
+        ("/\t/evil.test", "/admin/meta-ads/"),
     ]:
         fresh = client.application.test_client()
         token = csrf_token(fresh)

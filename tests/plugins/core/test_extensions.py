@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from flask import Flask
 
 from plugins.core import create_app
 from plugins.core.registry import DEFAULT_QUEUE, PeriodicJob, PlatformState, platform_state
-from tests.conftest import EXTENSIONS
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import EXTENSIONS, ROOT
 
 
 def bare(**config: object) -> Flask:
@@ -38,8 +35,8 @@ def test_an_extension_registers_its_queues_jobs_menu_and_home() -> None:
     queue_of = {job.name: job.queue for job in state.periodic_jobs}
     assert queue_of["metaads-sweep-inbox"] == "metaads-high" and queue_of["metaads-reconcile-leads"] == "metaads-low"
     assert queue_of["socials-check-tokens"] == DEFAULT_QUEUE
-    assert state.home_endpoint() == "metaads.leads_index"
-    assert "metaads.leads_index" in [item.endpoint for item in state.admin_menu]
+    assert state.home_endpoint() == "metaads.dashboard"
+    assert [item.endpoint for item in state.admin_menu][:2] == ["metaads.dashboard", "metaads.leads_index"]
 
 
 def test_the_tests_load_what_wsgi_loads() -> None:
@@ -76,3 +73,32 @@ def test_one_home_page() -> None:
     with pytest.raises(RuntimeError, match="already"):
         state.set_home("y.index")
     assert PeriodicJob("j", lambda: None, dt.timedelta(1)).queue == DEFAULT_QUEUE
+
+
+def test_the_current_menu_entry_is_the_longest_that_holds_the_page() -> None:
+    """A home page whose URL holds the other entries is current on its own page only."""
+    state = PlatformState()
+    urls = {"x.home": "/admin/x/", "x.leads": "/admin/x/leads", "people.index": "/admin/people/"}
+    for label, endpoint in [("Home", "x.home"), ("Leads", "x.leads"), ("People", "people.index")]:
+        state.add_menu_item(label, endpoint)
+    current = {
+        path: state.current_menu_item(path, urls.__getitem__)
+        for path in [
+            "/admin/x/",
+            "/admin/x",
+            "/admin/x/leads",
+            "/admin/x/leads/7",
+            "/admin/x/adsets/3",
+            "/admin/people/9",
+            "/login",
+        ]
+    }
+    assert current == {
+        "/admin/x/": "x.home",
+        "/admin/x": "x.home",
+        "/admin/x/leads": "x.leads",
+        "/admin/x/leads/7": "x.leads",
+        "/admin/x/adsets/3": None,
+        "/admin/people/9": "people.index",
+        "/login": None,
+    }

@@ -23,11 +23,9 @@ import redis
 from rq import Queue
 
 from plugins.core import jobs
-from tests.conftest import running_app
+from tests.conftest import ROOT, running_app
 from tests.plugins.core.jobs_for_tests import create_person, create_person_slowly
 from tests.plugins.core.test_jobs import emails
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:

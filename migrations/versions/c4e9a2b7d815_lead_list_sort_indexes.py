@@ -9,7 +9,7 @@ On PostgreSQL they are built CONCURRENTLY, so leads keep being stored while a la
 indexed (outside the migration's transaction, as PostgreSQL requires).
 
 Revision ID: c4e9a2b7d815
-Revises: a5d3c8e1f207
+Revises: c4e8a2d6f1b3
 Create Date: 2026-12-08 10:00:00
 
 """
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "c4e9a2b7d815"
-down_revision = "a5d3c8e1f207"
+down_revision = "c4e8a2d6f1b3"
 branch_labels = None
 depends_on = None
 

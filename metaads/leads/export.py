@@ -49,6 +49,7 @@ from metaads.answers import (
     questions_by_key,
 )
 from metaads.leads.filters import LeadFilters
+from metaads.leads.sorting import in_order
 from metaads.models import Lead, LeadActivity, LeadForm
 from plugins.accounts.models import User
 from plugins.core.extensions import db
@@ -291,9 +292,8 @@ def fetch_batches(filters: LeadFilters) -> t.Iterator[t.Sequence[t.Sequence[t.An
     SQLAlchemy builds and runs the query (the list's filters, bind types); the rows are then read
     from the driver's cursor itself: every cell is already text, so SQLAlchemy's row handling
     would only add 2–3 µs a row, a sixth of the whole export."""
-    order = (_c.created_time.desc(), _c.id.desc()) if filters.newest_first else (_c.created_time, _c.id)
     cells = [cell for _, cell in SEED_COLUMNS]
-    query = sa.select(*cells, as_text(_c.field_data)).where(*filters.conditions()).order_by(*order)
+    query = in_order(sa.select(*cells, as_text(_c.field_data)).where(*filters.conditions()), filters.sort)
     result = db.session.connection().execute(query, execution_options={"stream_results": True})
     try:
         # A streaming result keeps the first row in its own buffer (it reads one to start): take

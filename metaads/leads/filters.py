@@ -6,6 +6,8 @@ Each filter is named after the lead's field it matches, with that field's value:
 id (the number in ``/lead-forms/<id>``). Test leads (``is_test``) are left out unless
 ``include_test`` asks for them (``true``: with the others; ``only``: nothing else). Times are UTC;
 ``created_after`` is inclusive and ``created_before`` exclusive, and a bare date means midnight UTC.
+``sort`` (see ``metaads.leads.sorting``) orders the rows; ``order``, its former name, which knew
+only ``-created_time`` and ``created_time``, is still read when ``sort`` is not given.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ import re
 import typing as t
 
 import sqlalchemy as sa
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from metaads.leads import sorting
 from metaads.leads.paging import Cursor
+from metaads.leads.sorting import LeadSort
 from metaads.models import Lead
 from metaads.models.enums import LeadStatus
 from plugins.persons.phones import to_e164
@@ -33,9 +37,9 @@ STATUSES = [status.value for status in LeadStatus]
 WITHOUT_TEST, WITH_TEST, ONLY_TEST = "false", "true", "only"
 TEST_CHOICES = [WITHOUT_TEST, WITH_TEST, ONLY_TEST]
 #: Defaults that a link or the activity log need not repeat.
-DEFAULTS_LEFT_OUT = {"order": NEWEST_FIRST, "include_test": WITHOUT_TEST}
+DEFAULTS_LEFT_OUT = {"sort": str(sorting.DEFAULT), "include_test": WITHOUT_TEST}
 #: Settings that choose how rows are shown, not which: leaving test leads out is the default view.
-NOT_NARROWING = ("order", "include_test")
+NOT_NARROWING = ("sort", "include_test")
 _PHONE_LIKE = re.compile(r"\+?[\d\s().\-/]{6,}")
 #: A "+02:00" offset arrives as " 02:00" when a client forgets to encode the "+" in a query string.
 _SPACE_FOR_PLUS = re.compile(r"(T[\d:.]+) (\d\d:?\d\d)$")
@@ -99,7 +103,18 @@ class LeadFilterSchema(Schema):
     q = fields.String(validate=validate.Length(max=200))
     created_after = UTCInstant()
     created_before = UTCInstant()
-    order = fields.String(validate=validate.OneOf([NEWEST_FIRST, OLDEST_FIRST]))
+    sort = fields.String(
+        validate=validate.OneOf(sorting.VALUES),
+        metadata={
+            "description": "A field, descending with a leading '-' (default -created_time). Equal values come in "
+            "created_time order, then by id; leads without the value come last either way. status sorts in the "
+            "workflow's order; assigned_to and lead_form_id by the user's and the form's name."
+        },
+    )
+    order = fields.String(
+        validate=validate.OneOf([NEWEST_FIRST, OLDEST_FIRST]),
+        metadata={"description": "The former name of sort (created_time or -created_time), read when sort is absent."},
+    )
     include_test = fields.String(validate=validate.OneOf(TEST_CHOICES, error="One of: true, false, only."))
 
     @validates_schema
@@ -107,6 +122,12 @@ class LeadFilterSchema(Schema):
         after, before = data.get("created_after"), data.get("created_before")
         if after and before and after >= before:
             raise ValidationError("Must be later than created_after.", "created_before")
+
+    @post_load
+    def sorted_by(self, data: dict[str, t.Any], **kwargs: t.Any) -> dict[str, t.Any]:
+        order = data.pop("order", None)
+        data["sort"] = LeadSort.parse(data.get("sort") or order or str(sorting.DEFAULT))
+        return data
 
 
 class LeadListSchema(LeadFilterSchema):
@@ -134,12 +155,12 @@ class LeadFilters:
     q: str | None = None
     created_after: dt.datetime | None = None
     created_before: dt.datetime | None = None
-    order: str = NEWEST_FIRST
+    sort: LeadSort = sorting.DEFAULT
     include_test: str = WITHOUT_TEST
 
     @property
     def newest_first(self) -> bool:
-        return self.order == NEWEST_FIRST
+        return self.sort == sorting.DEFAULT
 
     @property
     def active(self) -> bool:
@@ -185,10 +206,12 @@ class LeadFilters:
         args: dict[str, str] = {}
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
-            if field.name in DEFAULTS_LEFT_OUT and value == DEFAULTS_LEFT_OUT[field.name]:
+            if field.name in DEFAULTS_LEFT_OUT and str(value) == DEFAULTS_LEFT_OUT[field.name]:
                 continue
             if isinstance(value, tuple):
                 value = ",".join(v.value for v in value)
+            elif isinstance(value, LeadSort):
+                value = str(value)
             elif isinstance(value, dt.datetime):
                 value = value.strftime("%Y-%m-%d") if value.time() == dt.time() else value.isoformat()
             if value not in (None, ""):

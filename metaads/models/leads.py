@@ -61,6 +61,14 @@ class Lead(IdMixin, Timestamps, db.Model):  # type: ignore[name-defined]
         # any collation (a plain btree serves LIKE only under the "C" collation); = works too.
         sa.Index("ix_metaads_leads_email", "email", postgresql_ops={"email": "varchar_pattern_ops"}),
         sa.Index("ix_metaads_leads_phone", "phone"),
+        # The list's other sorts (metaads.leads.sorting), each ending in the (created_time, id)
+        # tie-break so a page starts at its cursor: on exactly the expressions the sorts order by
+        # (the first 100 characters of a name ignoring case; a missing platform is Facebook's).
+        sa.Index("ix_metaads_leads_name_sort", sa.text("lower(substr(full_name, 1, 100))"), "created_time", "id"),
+        sa.Index("ix_metaads_leads_ad_name_sort", sa.text("lower(substr(ad_name, 1, 100))"), "created_time", "id"),
+        sa.Index("ix_metaads_leads_platform_sort", sa.text("coalesce(meta_platform, 'fb')"), "created_time", "id"),
+        # By form (its name): each form's leads in time order, whatever their status.
+        sa.Index("ix_metaads_leads_form_created", "lead_form_id", "created_time", "id"),
     )
 
     meta_lead_id: Mapped[str] = meta_id(unique=True, nullable=False)

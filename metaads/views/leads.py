@@ -24,7 +24,7 @@ from metaads.conversions.admin import lead_conversions
 from metaads.leads import downloads
 from metaads.leads.export import CsvExport, filename, record_export
 from metaads.leads.filters import LeadFilters, ListPosition, read_filters, read_list_args
-from metaads.leads.paging import Counts, Page, count_leads, keyset_page
+from metaads.leads.paging import Counts, Page, check_cursor, count_leads, keyset_page
 from metaads.leads.retention import erase_lead
 from metaads.leads.schemas import (
     BulkUpdateSchema,
@@ -32,6 +32,9 @@ from metaads.leads.schemas import (
     LeadDetailSchema,
     LeadUpdateSchema,
 )
+from metaads.leads.sorting import CHOICES as SORT_CHOICES
+from metaads.leads.sorting import VALUES as SORT_VALUES
+from metaads.leads.sorting import LeadSort, Ordering
 from metaads.leads.timeline import describe
 from metaads.leads.workflow import (
     KEEP,
@@ -136,19 +139,25 @@ def leads_index() -> t.Any:
     """Filters, each named after the lead's field it matches: status (one, or several comma
     separated), lead_form_id (our LeadForm id), form_id, campaign_id and ad_id (Meta's ids),
     assigned_to (a user id, or ``none``), q, created_after, created_before, include_test (test
-    leads: ``false``, the default, ``true`` or ``only``), order (``-created_time`` newest first,
-    the default, or ``created_time``).
+    leads: ``false``, the default, ``true`` or ``only``).
+    Sort: ``sort``, a field with ``-`` in front for descending (``-created_time``, newest first, is
+    the default; ``full_name``, ``status``, ``assigned_to``, ``platform``, ``ad_name``,
+    ``lead_form_id``: see ``metaads.leads.sorting``); ``order``, its former name, still works.
     Paging: limit with offset, or with a cursor (``after`` = next_cursor, ``before`` =
-    previous_cursor) whose cost does not grow with depth."""
+    previous_cursor) whose cost does not grow with depth; a cursor belongs to its sort."""
     try:
         filters, position = read_list_args(query_args())
         limit, offset = paging_args()
+        ordering = Ordering.of(filters.sort)
+        check_cursor(ordering, position.after, "after")
+        check_cursor(ordering, position.before, "before")
     except (ValidationError, APIError) as exc:
         if wants_json():
             raise
         # A browser gets the list itself, unfiltered, with what was wrong above it.
         filters, position = read_list_args({})
         limit, offset = DEFAULT_LIMIT, 0
+        ordering = Ordering.of(filters.sort)
         filter_error: str | None = error_text(exc)
     else:
         filter_error = None
@@ -159,9 +168,14 @@ def leads_index() -> t.Any:
             "offset cannot be combined with after or before.",
             {"fields": {"offset": ["use a cursor or an offset"]}},
         )
-    query = sa.select(Lead).where(*filters.conditions()).options(selectinload(Lead.lead_form))
     page = keyset_page(
-        query, newest_first=filters.newest_first, limit=limit, offset=offset, after=position.after, before=position.before
+        filters.conditions(),
+        ordering,
+        limit=limit,
+        offset=offset,
+        after=position.after,
+        before=position.before,
+        options=[selectinload(Lead.lead_form)],
     )
     counts = count_leads(
         filters.conditions(),
@@ -198,8 +212,17 @@ def list_context(
         args: dict[str, t.Any] = {
             key: values for key, values in request.args.lists() if key not in ("after", "before", "page", "offset")
         }
+        if "sort" in changes:
+            args.pop("order", None)  # the former name of sort would only be ignored
         args.update({key: [value] for key, value in changes.items()})
         return url_for("metaads.leads_index", **{key: value for key, value in args.items() if value not in ([None], [""])})
+
+    def sort_url(field: str) -> str:
+        """Sorted by ``field``: the other way round when it is already, else in its first
+        direction (names A to Z; newest first); the filters stay, the list starts over."""
+        current = filters.sort
+        wanted = current.toggled() if current.field == field else LeadSort(field, descending=field == "created_time")
+        return list_url(sort=None if wanted == LeadSort() else str(wanted))
 
     return {
         "lead_rows": page.rows,
@@ -220,6 +243,8 @@ def list_context(
         "ads": ad_choices(filters.campaign_id),
         "statuses": list(LeadStatus),
         "page_sizes": PAGE_SIZES,
+        "sort_url": sort_url,
+        "sort_choices": SORT_CHOICES,
         "limit": limit,
         "now": utcnow(),
         "page_names": page_names(),
@@ -464,8 +489,8 @@ def readable_filters(filters: t.Mapping[str, str], names: t.Mapping[str, str]) -
             shown = ", ".join(part.capitalize() for part in value.split(","))
         elif key == "include_test":
             shown = {"true": "Shown with the others", "only": "Only test leads"}.get(value)
-        elif key == "order":
-            shown = {"created_time": "Oldest first", "-created_time": "Newest first"}.get(value)
+        elif key in ("sort", "order") and value in SORT_VALUES:
+            shown = LeadSort.parse(value).label
         readable[key] = shown or value
     return readable
 

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from metaads.leads.export import FORMULA_TRIGGERS, PHONE_AT, SEED_COLUMNS, CsvExport, neutralise, restore
 from metaads.leads.filters import LeadFilters
+from metaads.leads.sorting import LeadSort
 from metaads.models import LeadActivity
 from metaads.models.enums import LeadStatus
 from plugins.core.extensions import db
@@ -299,7 +300,8 @@ def test_every_row_comes_out_once_whatever_the_batch_size(app: Flask, monkeypatc
     form = make_form()
     made = [make_lead(form).id for _ in range(count)]
     db.session.commit()
-    exported = [int(row[0]) for batch in export_module.fetch_batches(LeadFilters(order="created_time")) for row in batch]
+    oldest_first = LeadFilters(sort=LeadSort("created_time", descending=False))
+    exported = [int(row[0]) for batch in export_module.fetch_batches(oldest_first) for row in batch]
     assert exported == made
 
 

@@ -16,6 +16,7 @@ from metaads.views import (  # noqa: E402,F401  (routes register on bp)
     api,
     conversions,
     dashboard,
+    exports,
     insights,
     lead_ads,
     leads,

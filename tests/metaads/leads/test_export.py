@@ -254,7 +254,7 @@ def test_export_from_the_list_page(app: Flask, admin_client: FlaskClient) -> Non
 
 def test_the_response_is_streamed_in_chunks_and_logged_when_done(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     from metaads.leads import export as export_module
-    from metaads.views.leads import stream_csv
+    from metaads.views.exports import stream_csv
 
     monkeypatch.setattr(export_module, "BATCH", 3)  # rows per database fetch
     monkeypatch.setattr(export_module, "CHUNK", 200)  # bytes per chunk sent
@@ -274,7 +274,7 @@ def test_the_response_is_streamed_in_chunks_and_logged_when_done(app: Flask, mon
 
 def test_a_download_cut_short_is_logged_as_incomplete(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     from metaads.leads import export as export_module
-    from metaads.views.leads import stream_csv
+    from metaads.views.exports import stream_csv
 
     monkeypatch.setattr(export_module, "BATCH", 2)
     monkeypatch.setattr(export_module, "CHUNK", 1)

@@ -36,6 +36,9 @@ def seed_insights() -> dict[str, int]:
     from metaads.models import Ad, AdAccount, AdCampaign, AdInsight, AdSet
     from plugins.core.extensions import db
 
+    # The shared seed stores one day for the spring campaign; these charts draw their own days.
+    db.session.execute(sa.delete(AdInsight))
+
     def ad_named(name: str) -> Ad:
         return t.cast(Ad, db.session.execute(sa.select(Ad).where(Ad.name == name)).scalar_one())
 
